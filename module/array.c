@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * reuseport_lab: the replica array, its real sockets and its three free paths.
+ *
+ * Nothing here takes the module's state mutex: the callers in main.c own the
+ * array and its sockets exclusively while they call in.
+ */
+#include <linux/in.h>
+#include <linux/math64.h>
+#include <linux/net.h>
+#include <linux/overflow.h>
+#include <linux/prandom.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <net/inet_sock.h>
+#include <net/sock.h>
+
+#include "rl.h"
+
+/* Sockets per reuseport group: binding scans the group, so keep it small. */
+#define RL_GROUP_SOCKS	1024
+
+size_t rl_array_bytes(u32 size)
+{
+	struct rl_array *array;
+
+	return struct_size(array, ptrs, size);
+}
+
+/*
+ * bpf_map_area_alloc() of kernel/bpf/syscall.c: kmalloc up to the costly
+ * order, vmalloc beyond; zeroed, accounted, no warning and no OOM kill.
+ */
+struct rl_array *rl_array_alloc(u32 size)
+{
+	const gfp_t gfp = __GFP_NOWARN | __GFP_ZERO | __GFP_ACCOUNT;
+	size_t bytes = rl_array_bytes(size);
+	struct rl_array *array = NULL;
+
+	if (bytes <= (PAGE_SIZE << PAGE_ALLOC_COSTLY_ORDER))
+		array = kmalloc(bytes, gfp | GFP_USER | __GFP_NORETRY);
+	if (!array)
+		array = __vmalloc(bytes, gfp | GFP_KERNEL | __GFP_RETRY_MAYFAIL);
+	if (!array)
+		return NULL;
+
+	array->map.map_type = BPF_MAP_TYPE_REUSEPORT_SOCKARRAY;
+	array->map.key_size = sizeof(u32);
+	array->map.value_size = sizeof(u64);
+	array->map.max_entries = size;
+	return array;
+}
+
+/*
+ * The checks bpf_fd_reuseport_array_update_elem() makes of a new socket
+ * (reuseport_array_update_check()).
+ */
+static int rl_sock_check(const struct sock *sk)
+{
+	if (!sock_flag(sk, SOCK_RCU_FREE) || !sk_hashed(sk) ||
+	    !rcu_access_pointer(sk->sk_reuseport_cb))
+		return -EINVAL;
+	if (READ_ONCE(sk->sk_user_data))
+		return -EBUSY;
+	return 0;
+}
+
+/*
+ * A UDP socket on 127.0.0.1 with SO_REUSEPORT, bound to @port (0: let the
+ * kernel pick one, which starts a new reuseport group).
+ */
+static int rl_sock_create(struct socket **res, __be16 port)
+{
+	struct sockaddr_in addr = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+		.sin_port = port,
+	};
+	struct socket *sock;
+	int err;
+
+	err = sock_create_kern(&init_net, AF_INET, SOCK_DGRAM, IPPROTO_UDP,
+			       &sock);
+	if (err)
+		return err;
+	sock_set_reuseport(sock->sk);
+	err = kernel_bind(sock, (struct sockaddr *)&addr, sizeof(addr));
+	if (!err)
+		err = rl_sock_check(sock->sk);
+	if (err) {
+		sock_release(sock);
+		return err;
+	}
+	*res = sock;
+	return 0;
+}
+
+void rl_socks_release(struct socket **socks, u32 count)
+{
+	u32 i;
+
+	for (i = 0; i < count; i++) {
+		sock_release(socks[i]);
+		cond_resched();
+	}
+}
+
+/*
+ * Create @count sockets in groups of RL_GROUP_SOCKS sharing one port.  On
+ * failure none is left: the ones made so far are released.
+ */
+int rl_socks_create(struct socket **socks, u32 count)
+{
+	__be16 port = 0;
+	int err = 0;
+	u32 i;
+
+	for (i = 0; i < count; i++) {
+		if (i % RL_GROUP_SOCKS == 0)
+			port = 0;
+		if (fatal_signal_pending(current))
+			err = -EINTR;
+		else
+			err = rl_sock_create(&socks[i], port);
+		if (err)
+			break;
+		port = inet_sk(socks[i]->sk)->inet_sport;
+		cond_resched();
+	}
+	if (err)
+		rl_socks_release(socks, i);
+	return err;
+}
+
+/* As bpf_fd_reuseport_array_update_elem() does, without SK_USER_DATA_BPF. */
+static void rl_slot_set(struct rl_array *array, u32 index, struct sock *sk)
+{
+	uintptr_t sk_user_data;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	sk_user_data = (uintptr_t)&array->ptrs[index] | SK_USER_DATA_NOCOPY;
+	WRITE_ONCE(sk->sk_user_data, (void *)sk_user_data);
+	rcu_assign_pointer(array->ptrs[index], sk);
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+/*
+ * Which of the @empty empty slots receives socket @k of @count: dense takes
+ * the first ones, stride spreads them evenly, random takes one at random in
+ * each of @count equal strata.
+ */
+static u64 rl_target(u32 k, u32 count, u32 empty, enum rl_pattern pattern,
+		     struct rnd_state *rnd)
+{
+	u64 lo, hi;
+
+	if (pattern == RL_DENSE)
+		return k;
+	lo = div_u64((u64)k * empty, count);
+	if (pattern == RL_STRIDE)
+		return lo;
+	hi = div_u64((u64)(k + 1) * empty, count);
+	return lo + prandom_u32_state(rnd) % (u32)(hi - lo);
+}
+
+/* Place @count sockets in the empty slots; @count <= @empty. */
+void rl_array_place(struct rl_array *array, struct socket **socks, u32 count,
+		    u32 empty, enum rl_pattern pattern, u32 seed)
+{
+	struct rnd_state rnd;
+	u64 target, seen = 0;
+	u32 i, k = 0;
+
+	if (!count)
+		return;
+	prandom_seed_state(&rnd, seed);
+	target = rl_target(0, count, empty, pattern, &rnd);
+	for (i = 0; i < array->map.max_entries && k < count; i++) {
+		if (rcu_access_pointer(array->ptrs[i]))
+			continue;
+		if (seen++ != target)
+			continue;
+		rl_slot_set(array, i, socks[k]->sk);
+		if (++k < count)
+			target = rl_target(k, count, empty, pattern, &rnd);
+		if (!(k % 1024))
+			cond_resched();
+	}
+}
+
+bool rl_cond_resched_rcu_effective(void)
+{
+	/* The condition under which cond_resched_rcu() is not empty. */
+	return IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP) ||
+	       !IS_ENABLED(CONFIG_PREEMPT_RCU);
+}
+
+/*
+ * The three free paths, side by side.  rl_free_plain() is the loop of
+ * reuseport_array_free() (kernel/bpf/reuseport_array.c, v6.1) line for line;
+ * rl_free_resched() adds the April 2026 patch's cond_resched_rcu();
+ * rl_free_batch() ends the read-side section every @batch slots.  They are
+ * noinline so each can be disassembled and compared with the kernel's.
+ */
+static noinline void rl_free_plain(struct rl_array *array)
+{
+	struct bpf_map *map = &array->map;
+	struct sock *sk;
+	u32 i;
+
+	rcu_read_lock();
+	for (i = 0; i < map->max_entries; i++) {
+		sk = rcu_dereference(array->ptrs[i]);
+		if (sk) {
+			write_lock_bh(&sk->sk_callback_lock);
+			sk->sk_user_data = NULL;
+			write_unlock_bh(&sk->sk_callback_lock);
+			RCU_INIT_POINTER(array->ptrs[i], NULL);
+		}
+	}
+	rcu_read_unlock();
+}
+
+static noinline void rl_free_resched(struct rl_array *array)
+{
+	struct bpf_map *map = &array->map;
+	struct sock *sk;
+	u32 i;
+
+	rcu_read_lock();
+	for (i = 0; i < map->max_entries; i++) {
+		sk = rcu_dereference(array->ptrs[i]);
+		if (sk) {
+			write_lock_bh(&sk->sk_callback_lock);
+			sk->sk_user_data = NULL;
+			write_unlock_bh(&sk->sk_callback_lock);
+			RCU_INIT_POINTER(array->ptrs[i], NULL);
+		}
+		cond_resched_rcu();
+	}
+	rcu_read_unlock();
+}
+
+/*
+ * Two clock reads per section, none per slot.  The section is timed from
+ * rcu_read_lock() to rcu_read_unlock().
+ */
+static noinline void rl_free_batch(struct rl_array *array, u32 batch,
+				   struct rl_cost *cost)
+{
+	struct bpf_map *map = &array->map;
+	u32 left = batch;
+	u64 start, len;
+	struct sock *sk;
+	u32 i;
+
+	rcu_read_lock();
+	start = ktime_get_ns();
+	for (i = 0; i < map->max_entries; i++) {
+		sk = rcu_dereference(array->ptrs[i]);
+		if (sk) {
+			write_lock_bh(&sk->sk_callback_lock);
+			sk->sk_user_data = NULL;
+			write_unlock_bh(&sk->sk_callback_lock);
+			RCU_INIT_POINTER(array->ptrs[i], NULL);
+		}
+		if (unlikely(!--left)) {
+			len = ktime_get_ns() - start;
+			rcu_read_unlock();
+			cost->max_section_ns = max(cost->max_section_ns, len);
+			cost->sections++;
+			cond_resched();
+			left = batch;
+			rcu_read_lock();
+			start = ktime_get_ns();
+		}
+	}
+	len = ktime_get_ns() - start;
+	rcu_read_unlock();
+	/* A last section that saw no slot is not counted. */
+	if (left != batch) {
+		cost->max_section_ns = max(cost->max_section_ns, len);
+		cost->sections++;
+	}
+}
+
+/*
+ * Run one free loop and measure it.  The probe, when asked for, keeps a
+ * grace period pending all along (so that a stall can be detected at all)
+ * and times each one.
+ */
+void rl_array_free(struct rl_array *array, enum rl_mode mode, u32 batch,
+		   bool probe, struct rl_cost *cost)
+{
+	u32 size = array->map.max_entries;
+	u64 t0;
+
+	memset(cost, 0, sizeof(*cost));
+	if (probe)
+		rl_probe_start();
+	cost->cpu = raw_smp_processor_id();
+	t0 = ktime_get_ns();
+	switch (mode) {
+	case RL_PLAIN:
+		rl_free_plain(array);
+		break;
+	case RL_RESCHED:
+		rl_free_resched(array);
+		break;
+	case RL_BATCH:
+		rl_free_batch(array, batch, cost);
+		break;
+	}
+	cost->duration_ns = ktime_get_ns() - t0;
+	if (probe)
+		rl_probe_stop(&cost->gp_samples, &cost->gp_max_ns);
+
+	if (mode == RL_PLAIN ||
+	    (mode == RL_RESCHED && !rl_cond_resched_rcu_effective())) {
+		cost->sections = 1;
+		cost->max_section_ns = cost->duration_ns;
+	} else if (mode == RL_RESCHED) {
+		/*
+		 * One section per slot: timing each would put two clock reads
+		 * in every iteration, so report the mean iteration instead.
+		 */
+		cost->sections = size;
+		cost->max_section_ns = div_u64(cost->duration_ns + size - 1,
+					       size);
+	}
+}

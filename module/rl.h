@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * reuseport_lab: a replica of BPF_MAP_TYPE_REUSEPORT_SOCKARRAY's teardown.
+ */
+#ifndef _REUSEPORT_LAB_H
+#define _REUSEPORT_LAB_H
+
+#include <linux/bpf.h>
+#include <linux/types.h>
+
+struct socket;
+struct task_struct;
+
+enum rl_mode { RL_PLAIN, RL_RESCHED, RL_BATCH };
+enum rl_ctx { RL_WORKER, RL_SYNC };
+enum rl_pattern { RL_DENSE, RL_STRIDE, RL_RANDOM };
+
+#define RL_BATCH_MAX	BIT(24)
+
+extern const char * const rl_mode_names[3];
+extern const char * const rl_ctx_names[2];
+
+/*
+ * The layout of struct reuseport_array (kernel/bpf/reuseport_array.c): the
+ * real struct bpf_map as header, whose max_entries the free loop re-reads on
+ * every iteration, then the slots.  Only max_entries, map_type, key_size and
+ * value_size are set; nothing else in the header is used.
+ */
+struct rl_array {
+	struct bpf_map map;
+	struct sock __rcu *ptrs[];
+};
+
+/* What one run of a free loop cost. */
+struct rl_cost {
+	u64 duration_ns;	/* the free loop alone */
+	u64 max_section_ns;	/* longest RCU read-side section */
+	u64 sections;		/* read-side sections the loop used */
+	u64 gp_samples;		/* grace periods the probe completed */
+	u64 gp_max_ns;		/* the longest of them */
+	int cpu;		/* CPU the loop started on */
+};
+
+/* array.c */
+struct rl_array *rl_array_alloc(u32 size);
+size_t rl_array_bytes(u32 size);
+int rl_socks_create(struct socket **socks, u32 count);
+void rl_socks_release(struct socket **socks, u32 count);
+void rl_array_place(struct rl_array *array, struct socket **socks, u32 count,
+		    u32 empty, enum rl_pattern pattern, u32 seed);
+void rl_array_free(struct rl_array *array, enum rl_mode mode, u32 batch,
+		   bool probe, struct rl_cost *cost);
+bool rl_cond_resched_rcu_effective(void);
+
+/* probe.c */
+struct task_struct *rl_hog_start(unsigned int cpu);
+void rl_hog_stop(struct task_struct *hog);
+void rl_probe_start(void);
+void rl_probe_stop(u64 *samples, u64 *max_ns);
+
+#endif /* _REUSEPORT_LAB_H */

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM reuseport_lab
+
+#if !defined(_RL_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _RL_TRACE_H
+
+#include <linux/tracepoint.h>
+
+DECLARE_EVENT_CLASS(rl_free,
+		    TP_PROTO(u32 size, u32 filled, const char *mode,
+			     u64 duration),
+		    TP_ARGS(size, filled, mode, duration),
+		    TP_STRUCT__entry(__field(u32, size)
+				     __field(u32, filled)
+				     __string(mode, mode)
+				     __field(u64, duration)),
+		    TP_fast_assign(__entry->size = size;
+				   __entry->filled = filled;
+				   __assign_str(mode, mode);
+				   __entry->duration = duration;),
+		    TP_printk("size=%u filled=%u mode=%s duration=%llu",
+			      __entry->size, __entry->filled, __get_str(mode),
+			      __entry->duration)
+);
+
+/* free_begin carries duration=0; free_end the loop's duration in ns. */
+DEFINE_EVENT(rl_free, free_begin,
+	     TP_PROTO(u32 size, u32 filled, const char *mode, u64 duration),
+	     TP_ARGS(size, filled, mode, duration));
+
+DEFINE_EVENT(rl_free, free_end,
+	     TP_PROTO(u32 size, u32 filled, const char *mode, u64 duration),
+	     TP_ARGS(size, filled, mode, duration));
+
+#endif /* _RL_TRACE_H */
+
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE rl_trace
+#include <trace/define_trace.h>

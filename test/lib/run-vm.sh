@@ -1,0 +1,95 @@
+#!/bin/bash
+# run-vm.sh - boot one QEMU (TCG) guest with an initramfs from mkinitramfs.sh.
+#
+# Usage: test/lib/run-vm.sh --kernel VMLINUX --initrd IMG --out DIR
+#            [--mem 1G] [--smp 2] [--append 'extra cmdline'] [--timeout 300]
+#            [--icount]
+#
+#   VMLINUX  uncompressed ELF vmlinux (booted via PVH; see stock-kernel.sh)
+#   --icount adds "-icount shift=3" (deterministic-ish timing) and forces -smp 1
+#
+# Writes DIR/console.log (ttyS0: kernel log + /init chatter), DIR/out.log
+# (ttyS1: output of /lab/run, ends with "# guest-exit N"), DIR/cmdline (kernel
+# command line), DIR/qemu.cmd and DIR/qemu.err.  \r is stripped from both logs.
+# Exit: 0 guest-exit 0 | 1 guest-exit non-zero or no guest-exit line (panic..)
+#       | 124 timeout (QEMU killed) | 2 QEMU failed to start/run.
+# Prints "vm: <seconds> s" (wall time) to stderr.
+set -eu
+
+die() { echo "run-vm: $*" >&2; exit 2; }
+usage() { sed -n '4,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+kernel='' initrd='' out='' mem=1G smp=2 append='' tmo=300 icount=''
+while [ $# -gt 0 ]; do
+	case $1 in
+	--*=*) a=${1%%=*}; v=${1#*=}; shift; set -- "$a" "$v" "$@"; continue ;;
+	esac
+	case $1 in
+	--icount) icount=1; shift; continue ;;
+	-h|--help) usage ;;
+	--kernel|--initrd|--out|--mem|--smp|--append|--timeout)
+		[ $# -ge 2 ] || die "$1 needs an argument" ;;
+	*) echo "run-vm: unknown option '$1'" >&2; usage ;;
+	esac
+	case $1 in
+	--kernel) kernel=$2 ;; --initrd) initrd=$2 ;; --out) out=$2 ;;
+	--mem) mem=$2 ;; --smp) smp=$2 ;; --append) append=$2 ;;
+	--timeout) tmo=$2 ;;
+	esac
+	shift 2
+done
+if [ -z "$kernel" ] || [ -z "$initrd" ] || [ -z "$out" ]; then usage; fi
+[ -r "$kernel" ] || die "cannot read kernel '$kernel'"
+[ -r "$initrd" ] || die "cannot read initrd '$initrd'"
+qemu=${QEMU:-qemu-system-x86_64}
+command -v "$qemu" >/dev/null || die "$qemu not found (apt install qemu-system-x86)"
+
+mkdir -p "$out"
+rm -f "$out"/console.log "$out"/out.log "$out"/qemu.err
+cmdline="console=ttyS0 panic=-1 quiet mitigations=off${append:+ $append}"
+printf '%s\n' "$cmdline" >"$out/cmdline"
+
+accel=tcg
+if [ -n "$icount" ]; then smp=1; accel="tcg -icount shift=3"; fi
+# -nodefaults + -display none: no VGA, NIC, monitor or implicit serial, so
+# the two -serial options are exactly ttyS0 and ttyS1.  -no-reboot turns the
+# guest's "reboot -f" (and panic=-1) into a QEMU exit.  The PVH entry of an
+# ELF vmlinux skips the bzImage real-mode/decompression path (much faster).
+# shellcheck disable=SC2086
+set -- "$qemu" -accel $accel -machine q35 -cpu max -smp "$smp" -m "$mem" \
+	-nodefaults -display none -no-reboot \
+	-serial "file:$out/console.log" -serial "file:$out/out.log" \
+	-kernel "$kernel" -initrd "$initrd" -append "$cmdline"
+printf '%q ' "$@" >"$out/qemu.cmd"; echo >>"$out/qemu.cmd"
+
+t0=$(date +%s.%N)
+rc=0
+timeout --kill-after=10 "$tmo" "$@" </dev/null 2>"$out/qemu.err" || rc=$?
+t1=$(date +%s.%N)
+
+# Serial consoles emit \r\n; ttyS1 is raw in the guest, strip any \r anyway.
+for f in "$out/console.log" "$out/out.log"; do
+	[ -f "$f" ] && sed -i 's/\r$//' "$f"
+done
+# If /lab/run's output did not end in \n, put the marker on its own line.
+[ -f "$out/out.log" ] && sed -i '$ s/\(.\)\(# guest-exit [0-9]*\)$/\1\n\2/' "$out/out.log"
+
+boot=$(sed -n 's/^rl-init: .* uptime \([0-9.]*\) s$/\1/p' "$out/console.log" 2>/dev/null | tail -n1)
+awk -v a="$t0" -v b="$t1" -v i="$boot" 'BEGIN {
+	printf "vm: %.1f s%s\n", b - a, i == "" ? "" : " (/lab/run started at guest uptime " i " s)" }' >&2
+
+if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+	echo "run-vm: timeout after $tmo s, see $out/console.log" >&2
+	exit 124
+elif [ "$rc" -ne 0 ]; then
+	echo "run-vm: $qemu failed (rc=$rc):" >&2
+	sed 's/^/  /' "$out/qemu.err" >&2
+	exit 2
+fi
+st=$(sed -n 's/^# guest-exit \([0-9]*\)$/\1/p' "$out/out.log" 2>/dev/null | tail -n1)
+if [ -z "$st" ]; then
+	echo "run-vm: guest ended without '# guest-exit' (panic/crash?), see $out/console.log" >&2
+	exit 1
+fi
+[ "$st" -eq 0 ] || { echo "run-vm: guest exit status $st" >&2; exit 1; }
+exit 0
