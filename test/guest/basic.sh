@@ -1,0 +1,447 @@
+# SPDX-License-Identifier: GPL-2.0
+# The interface suite: every row of INTERFACE.md, on whatever kernel boots.
+# Sourced by /lab/run after lib.sh.  Expects 2 CPUs and >= 1 GiB.
+
+t_load_params() {
+	diag "load-time parameters"
+	dmesg -c >/dev/null
+	check "insmod free_mode=bogus fails" sh -c "! insmod $KO free_mode=bogus 2>/dev/null"
+	check "  dmesg names free_mode" dmesg_has "invalid for parameter .free_mode"
+	check "insmod free_ctx=inline fails" sh -c "! insmod $KO free_ctx=inline 2>/dev/null"
+	check "insmod batch_size=0 fails" sh -c "! insmod $KO batch_size=0 2>/dev/null"
+	check "insmod batch_size=16777217 fails" sh -c "! insmod $KO batch_size=16777217 2>/dev/null"
+	check "insmod array_size=-1 fails" sh -c "! insmod $KO array_size=-1 2>/dev/null"
+	dmesg -c >/dev/null
+	check "insmod nr_socks=5 (no array_size) fails" sh -c "! insmod $KO nr_socks=5 2>/dev/null"
+	check "  dmesg says nr_socks needs array_size" dmesg_has "nr_socks=5 needs array_size"
+	check "insmod array_size=4 nr_socks=5 fails" sh -c "! insmod $KO array_size=4 nr_socks=5 2>/dev/null"
+	dmesg -c >/dev/null
+	check "insmod array_size=4000000000 (32 GB) fails" sh -c "! insmod $KO array_size=4000000000 2>/dev/null"
+	check "  dmesg says it cannot allocate" dmesg_has "array_size=4000000000: cannot allocate"
+	check "no module left after the failed loads" nope loaded
+	check "no vmalloc area left" [ "$(nvmalloc)" = 0 ]
+
+	check "insmod array_size=1000 nr_socks=10" load array_size=1000 nr_socks=10
+	check "  state allocated" [ "$(st state)" = allocated ]
+	check "  size 1000" [ "$(st size)" = 1000 ]
+	check "  filled 10" [ "$(st filled)" = 10 ]
+	check "  10 loopback UDP sockets exist" [ "$(nsocks)" = 10 ]
+	check "  array_size and nr_socks are 0444" \
+		[ "$(stat -c %a $P/array_size)$(stat -c %a $P/nr_socks)" = 444444 ]
+	check "  'alloc' defaults to array_size: EEXIST now" [ "$(rlctl alloc)" = EEXIST ]
+	check "rmmod with a filled array" rmmod reuseport_lab
+	check "  sockets released" [ "$(nsocks)" = 0 ]
+	check "  no vmalloc area left" [ "$(nvmalloc)" = 0 ]
+}
+
+t_runtime_params() {
+	diag "runtime parameters"
+	load
+	check "defaults: plain 1024 worker Y" \
+		[ "$(cat $P/free_mode) $(cat $P/batch_size) $(cat $P/free_ctx) $(cat $P/gp_probe)" = "plain 1024 worker Y" ]
+	for f in free_mode batch_size free_ctx gp_probe; do
+		check "$f is 0644" [ "$(stat -c %a $P/$f)" = 644 ]
+	done
+	check "free_mode=resched accepted" sh -c "echo resched > $P/free_mode"
+	check "  status free_mode: resched" [ "$(st free_mode)" = resched ]
+	check "free_mode=fast rejected" sh -c "! echo fast > $P/free_mode 2>/dev/null"
+	check "  free_mode still resched" [ "$(cat $P/free_mode)" = resched ]
+	check "batch_size=16777216 accepted" sh -c "echo 16777216 > $P/batch_size"
+	check "batch_size=16777217 rejected" sh -c "! echo 16777217 > $P/batch_size 2>/dev/null"
+	check "batch_size=0 rejected" sh -c "! echo 0 > $P/batch_size 2>/dev/null"
+	check "batch_size=12x rejected" sh -c "! echo 12x > $P/batch_size 2>/dev/null"
+	check "  batch_size still 16777216" [ "$(st batch_size)" = 16777216 ]
+	check "free_ctx=sync accepted" sh -c "echo sync > $P/free_ctx"
+	check "free_ctx=irq rejected" sh -c "! echo irq > $P/free_ctx 2>/dev/null"
+	check "  status free_ctx: sync" [ "$(st free_ctx)" = sync ]
+	check "gp_probe=N accepted" sh -c "echo N > $P/gp_probe"
+	check "  status gp_probe: n" [ "$(st gp_probe)" = n ]
+	unload
+}
+
+t_status() {
+	diag "status"
+	load
+	keys=$(cut -d: -f1 $D/status | tr '\n' ' ')
+	want="state size filled bytes free_mode batch_size free_ctx gp_probe hog preempt preempt_rcu debug_atomic_sleep cond_resched_rcu hz rcu_cpu_stall_timeout "
+	check "status keys, in order" [ "$keys" = "$want" ]
+	check "empty: state empty size 0 filled 0 bytes 0" \
+		[ "$(st state) $(st size) $(st filled) $(st bytes)" = "empty 0 0 0" ]
+	check "rcu_cpu_stall_timeout is the kernel's" \
+		[ "$(st rcu_cpu_stall_timeout)" = "$(cat /sys/module/rcupdate/parameters/rcu_cpu_stall_timeout)" ]
+	check "preempt_rcu y/n" match "$(st preempt_rcu)" '[yn]'
+	check "debug_atomic_sleep y/n" match "$(st debug_atomic_sleep)" '[yn]'
+	want_crr=no-op
+	if [ "$(st debug_atomic_sleep)" = y ] || [ "$(st preempt_rcu)" = n ]; then want_crr=effective; fi
+	check "cond_resched_rcu: $want_crr" [ "$(st cond_resched_rcu)" = $want_crr ]
+	check "hz is a number" match "$(st hz)" '[0-9][0-9]*'
+	if [ -n "${RL_PREEMPT:-}" ]; then
+		check "preempt: $RL_PREEMPT" [ "$(st preempt)" = "$RL_PREEMPT" ]
+	fi
+	if [ -n "${RL_KERNEL_FACTS:-}" ]; then
+		facts="$(st preempt_rcu),$(st debug_atomic_sleep),$(st cond_resched_rcu),$(st hz)"
+		check "kernel facts $RL_KERNEL_FACTS" [ "$facts" = "$RL_KERNEL_FACTS" ]
+	fi
+	rlctl alloc 1000 >/dev/null
+	b1=$(st bytes)
+	rlctl reset >/dev/null
+	rlctl alloc 3000 >/dev/null
+	b3=$(st bytes)
+	check "bytes = header + 8 x size" [ $((b3 - b1)) = 16000 -a $((b1 - 8000)) -gt 0 ]
+	diag "header bytes: $((b1 - 8000))"
+	unload
+}
+
+t_alloc() {
+	diag "alloc"
+	load
+	expect EINVAL alloc
+	expect EINVAL alloc 0
+	expect EINVAL alloc abc
+	expect EINVAL alloc -1
+	expect EINVAL alloc 12abc
+	expect EINVAL alloc 4294967296
+	expect EINVAL alloc 99999999999999999999999
+	expect EINVAL alloc 5 6
+	expect ENOMEM alloc 4294967295
+	check "  ENOMEM left the state empty" [ "$(st state)" = empty ]
+	expect OK alloc 10
+	check "  kmalloc'ed (small): no vmalloc area" [ "$(nvmalloc)" = 0 ]
+	expect EEXIST alloc 10
+	expect EEXIST alloc 4294967295
+	check "  still size 10" [ "$(st size)" = 10 ]
+	rlctl reset >/dev/null
+	expect OK alloc 1000000
+	check "  vmalloc'ed (large)" [ "$(nvmalloc)" -ge 1 ]
+	rlctl reset >/dev/null
+	check "  reset freed it" [ "$(nvmalloc)" = 0 ]
+	unload
+}
+
+t_fill() {
+	diag "fill"
+	load
+	expect ENOENT fill 1
+	rlctl alloc 100 >/dev/null
+	expect EINVAL fill
+	expect EINVAL fill 0
+	expect EINVAL fill x
+	expect EINVAL fill 1 sparse
+	expect EINVAL fill 1 random:
+	expect EINVAL fill 1 random:x
+	expect EINVAL fill 1 random:1:2
+	expect EINVAL fill 1 dense extra
+	expect ENOSPC fill 101
+	expect OK fill 10 dense
+	expect OK fill 10
+	expect OK fill 10 stride
+	expect OK fill 10 random
+	expect OK fill 10 random:7
+	check "  filled 50" [ "$(st filled)" = 50 ]
+	check "  50 sockets" [ "$(nsocks)" = 50 ]
+	expect ENOSPC fill 51
+	check "  ENOSPC left filled 50" [ "$(st filled)" = 50 ]
+	expect OK fill 50 random:3
+	expect ENOSPC fill 1
+	check "  all 100 slots filled" [ "$(st filled)" = 100 ]
+	s=$(grep ' 0100007F:' /proc/net/udp | awk '{ print $2 }' | sort -u | wc -l)
+	check "  sockets share ports (reuseport groups)" [ "$s" -lt 100 ]
+	rlctl free sync >/dev/null
+	check "free released all sockets" [ "$(nsocks)" = 0 ]
+	expect ENOENT fill 1
+	rlctl alloc 3000 >/dev/null
+	expect OK fill 2000
+	s=$(grep ' 0100007F:' /proc/net/udp | awk '{ print $2 }' | sort -u | wc -l)
+	check "  2000 sockets in 2 groups of <= 1024" [ "$s" = 2 ]
+	rlctl reset >/dev/null
+	check "reset released the sockets" [ "$(nsocks)" = 0 ]
+	unload
+}
+
+# row_ok ROW SIZE FILLED MODE BATCH CTX: the row's fixed columns and sanity
+row_ok() {
+	set -- $1 "$2" "$3" "$4" "$5" "$6"
+	[ $# = 18 ] || return 1
+	[ "$2 $3 $4 $5 $6" = "${14} ${15} ${16} ${17} ${18}" ] || return 1
+	# cpu, duration > 0, ns_per_slot = duration / size to 3 decimals
+	[ "$7" -ge 0 ] && [ "$7" -lt "$(nproc)" ] && [ "$8" -gt 0 ] || return 1
+	[ "$9" = "$(awk -v d="$8" -v s="$2" 'BEGIN { m = int(d * 1000 / s); printf "%d.%03d", int(m / 1000), m % 1000 }')" ]
+}
+
+t_free() {
+	diag "free and results"
+	load
+	expect ENOENT free
+	rlctl alloc 100000 >/dev/null
+	rlctl fill 100 >/dev/null
+	for bad in "bogus" "batch:0" "batch:16777217" "batch:" "batch:x" "plain plain" \
+		"sync worker" "nowait nowait" "plain sync nowait extra" "plain:5"; do
+		expect EINVAL free $bad
+	done
+	check "  state still allocated" [ "$(st state)" = allocated ]
+	check "results: header only" [ "$(cat $D/results)" = "id size filled mode batch ctx cpu duration_ns ns_per_slot max_section_ns sections gp_samples gp_max_ns" ]
+
+	expect OK free plain sync
+	r=$(last_row)
+	diag "$r"
+	check "plain sync row" row_ok "$r" 100000 100 plain - sync
+	check "  id 1" [ "$(field 1 $r)" = 1 ]
+	check "  max_section = duration, 1 section" \
+		[ "$(field 10 $r) $(field 11 $r)" = "$(field 8 $r) 1" ]
+	check "  the probe saw grace periods" [ "$(field 12 $r)" -ge 1 -a "$(field 13 $r)" -gt 0 ]
+	check "  state empty, sockets gone" [ "$(st state) $(nsocks)" = "empty 0" ]
+
+	rlctl alloc 100000 >/dev/null
+	rlctl fill 10 >/dev/null
+	expect OK free batch:3000
+	r=$(last_row)
+	diag "$r"
+	check "batch:3000 worker row" row_ok "$r" 100000 10 batch 3000 worker
+	check "  sections = ceil(100000 / 3000) = 34" [ "$(field 11 $r)" = 34 ]
+	check "  max_section <= duration" [ "$(field 10 $r)" -le "$(field 8 $r)" ]
+
+	rlctl alloc 100000 >/dev/null
+	expect OK free batch
+	check "batch with batch_size 1024: 98 sections" [ "$(field 11 $(last_row))" = 98 ]
+	check "  batch column 1024" [ "$(field 5 $(last_row))" = 1024 ]
+
+	rlctl alloc 100000 >/dev/null
+	expect OK free resched worker
+	r=$(last_row)
+	if [ "$(st cond_resched_rcu)" = effective ]; then n=100000; else n=1; fi
+	check "resched row: $n sections ($(st cond_resched_rcu))" \
+		sh -c "[ '$(field 4 $r) $(field 11 $r)' = 'resched $n' ]"
+
+	diag "defaults come from the parameters"
+	echo batch > $P/free_mode
+	echo 2500 > $P/batch_size
+	echo sync > $P/free_ctx
+	echo N > $P/gp_probe
+	rlctl alloc 10000 >/dev/null
+	expect OK free
+	r=$(last_row)
+	check "parameter defaults: batch 2500 sync, 4 sections" row_ok "$r" 10000 0 batch 2500 sync
+	check "  4 sections" [ "$(field 11 $r)" = 4 ]
+	check "  gp_probe=N: no samples" [ "$(field 12 $r) $(field 13 $r)" = "0 0" ]
+	echo plain > $P/free_mode
+	echo worker > $P/free_ctx
+	echo Y > $P/gp_probe
+
+	diag "nowait, EBUSY while freeing, wait"
+	rlctl alloc 50000000 >/dev/null
+	rlctl fill 100 >/dev/null
+	expect OK free nowait
+	check "  state freeing" [ "$(st state)" = freeing ]
+	check "  status keeps size while freeing" [ "$(st size) $(st filled)" = "50000000 100" ]
+	expect EBUSY free
+	expect EEXIST alloc 5
+	expect EBUSY fill 1
+	expect OK wait
+	check "  after wait: empty" [ "$(st state)" = empty ]
+	check "  row for the nowait teardown" row_ok "$(last_row)" 50000000 100 plain - worker
+	expect OK wait
+
+	diag "the last 64 rows at least"
+	for i in $(seq 70); do rlctl alloc 1 >/dev/null; rlctl free sync >/dev/null; done
+	n=$(($(wc -l < $D/results) - 1))
+	check "results keeps >= 64 rows ($n)" [ "$n" -ge 64 ]
+	check "  ids run to the last teardown" [ "$(field 1 $(last_row))" = $((70 + 6)) ]
+	unload
+}
+
+t_trace() {
+	diag "tracepoints"
+	load
+	T=/sys/kernel/tracing
+	check "events exist" [ -d $T/events/reuseport_lab/free_begin -a -d $T/events/reuseport_lab/free_end ]
+	echo > $T/trace
+	echo 1 > $T/events/reuseport_lab/enable
+	rlctl alloc 5000 >/dev/null
+	rlctl fill 7 >/dev/null
+	rlctl free batch:100 >/dev/null
+	echo 0 > $T/events/reuseport_lab/enable
+	check "free_begin traced" grep -q 'free_begin: size=5000 filled=7 mode=batch duration=0' $T/trace
+	d=$(field 8 $(last_row))
+	check "free_end traced with the row's duration" grep -q "free_end: size=5000 filled=7 mode=batch duration=$d" $T/trace
+	unload
+}
+
+t_hog() {
+	diag "hog"
+	load
+	expect EINVAL hog
+	expect EINVAL hog x
+	expect EINVAL hog -1
+	expect EINVAL hog 2
+	expect EINVAL hog 4096
+	expect EINVAL hog 1 2
+	expect OK hog 1
+	check "  status hog: 1" [ "$(st hog)" = 1 ]
+	pid=$(pidof rl_hog/1)
+	check "  rl_hog/1 runs" [ -n "$pid" ]
+	check "  SCHED_FIFO" [ "$(awk '{ print $41 }' /proc/$pid/stat)" = 1 ]
+	check "  bound to CPU 1" sh -c "grep -q 'Cpus_allowed_list:[[:space:]]*1$' /proc/$pid/status"
+	expect EBUSY hog 0
+	expect OK hog off
+	check "  status hog: off" [ "$(st hog)" = off ]
+	check "  thread gone" [ -z "$(pidof rl_hog/1)" ]
+	expect OK hog off
+	unload
+}
+
+t_commands() {
+	diag "malformed commands change nothing"
+	load
+	rlctl alloc 1000 >/dev/null
+	rlctl fill 5 >/dev/null
+	before=$(cat $D/status)
+	expect EINVAL ""
+	expect EINVAL "   "
+	expect EINVAL bogus
+	expect EINVAL ALLOC 5
+	expect EINVAL "alloc  5  6"
+	expect EINVAL wait now
+	expect EINVAL reset all
+	expect EINVAL "free plain sync nowait x"
+	expect_hex EINVAL "" "empty write"
+	expect_hex EINVAL "616c6c6f6300" "alloc + NUL"
+	expect_hex EINVAL "666972737400310a" "NUL inside"
+	expect_hex EINVAL "fffe" "binary bytes"
+	expect_hex EINVAL "fffefd80" "binary bytes"
+	check "one page write: EINVAL" [ "$(rlctl -p 4096 wait)" = EINVAL ]
+	check "one page minus one: accepted" [ "$(rlctl -p 4095 wait)" = OK ]
+	expect OK "  wait  "
+	expect_hex OK "0977616974200a" "tab wait newline"
+	check "partial 'all' + 'oc 5': both EINVAL" [ "$(rlctl all)$(rlctl oc 5)" = EINVALEINVAL ]
+	check "status unchanged" [ "$(cat $D/status)" = "$before" ]
+	unload
+}
+
+t_reset() {
+	diag "reset"
+	load
+	expect OK reset
+	rlctl alloc 1000 >/dev/null
+	rlctl fill 10 >/dev/null
+	rlctl free sync >/dev/null
+	rlctl alloc 2000 >/dev/null
+	rlctl fill 20 >/dev/null
+	rlctl hog 0 >/dev/null
+	expect OK reset
+	check "  empty, no hog" [ "$(st state) $(st hog) $(st filled)" = "empty off 0" ]
+	check "  results cleared" [ "$(wc -l < $D/results)" = 1 ]
+	check "  sockets and array freed" [ "$(nsocks) $(nvmalloc)" = "0 0" ]
+	check "  hog thread gone" [ -z "$(pidof rl_hog/0)" ]
+	rlctl alloc 50000000 >/dev/null
+	rlctl free nowait >/dev/null
+	expect OK reset
+	check "  reset during a teardown waits for it" [ "$(st state)" = empty ]
+	rlctl alloc 10 >/dev/null; rlctl free sync >/dev/null
+	check "  ids restart at 1" [ "$(field 1 $(last_row))" = 1 ]
+	unload
+}
+
+t_eintr() {
+	diag "a signal interrupts wait"
+	load
+	# Unbound work on CPU 1 with a FIFO hog there: batch:1 yields at every
+	# slot and only runs while the RT throttle holds the hog back.
+	old=$(cat /sys/devices/virtual/workqueue/cpumask)
+	echo 2 > /sys/devices/virtual/workqueue/cpumask
+	rlctl hog 1 >/dev/null
+	rlctl alloc 2000000 >/dev/null
+	rlctl free batch:1 nowait >/dev/null
+	rlctl wait > /tmp/wait.out &
+	w=$!
+	sleep 0.3
+	kill -USR1 $w
+	wait $w
+	check "wait -> EINTR on a signal" [ "$(cat /tmp/wait.out)" = EINTR ]
+	check "  the teardown goes on" [ "$(st state)" = freeing ]
+	rlctl hog off >/dev/null
+	expect OK wait
+	echo "$old" > /sys/devices/virtual/workqueue/cpumask
+	unload
+}
+
+t_concurrency() {
+	diag "4 writers and 2 readers"
+	load
+	for w in 1 2 3 4; do
+		(
+			for i in $(seq 40); do
+				case $(((i + w) % 8)) in
+				0) rlctl alloc $((w * 1000)) ;;
+				1) rlctl fill $w ;;
+				2) rlctl free nowait ;;
+				3) rlctl free batch:7 sync ;;
+				4) rlctl fill 3 random:$i ;;
+				5) rlctl wait ;;
+				6) rlctl free resched ;;
+				7) rlctl alloc ;;
+				esac
+			done > /tmp/w$w.out
+		) &
+	done
+	for r in 1 2; do
+		(for i in $(seq 80); do cat $D/status $D/results > /dev/null || echo readfail; done > /tmp/r$r.out) &
+	done
+	wait
+	check "writers got only OK or the documented errnos" \
+		sh -c "! cat /tmp/w?.out | grep -v -x -E 'OK|EINVAL|EEXIST|ENOENT|ENOSPC|EBUSY'"
+	check "readers never failed" sh -c "! grep -q readfail /tmp/r?.out"
+	expect OK wait
+	s=$(st state)
+	check "state consistent after the storm ($s, filled $(st filled))" \
+		sh -c "[ '$s' = allocated ] || [ '$s $(st filled) $(nsocks)' = 'empty 0 0' ]"
+	check "sockets alive = filled" [ "$(nsocks)" = "$(st filled)" ]
+	rows=$(($(wc -l < $D/results) - 1))
+	check "results rows ($rows) well formed" \
+		sh -c "tail -n +2 $D/results | awk 'NF != 13 { exit 1 }'"
+	unload
+	check "nothing left after rmmod" [ "$(nsocks) $(nvmalloc)" = "0 0" ]
+}
+
+t_rmmod() {
+	diag "rmmod at any point"
+	load
+	rlctl alloc 50000000 >/dev/null
+	rlctl fill 100 >/dev/null
+	rlctl free nowait >/dev/null
+	check "rmmod during a nowait teardown" rmmod reuseport_lab
+	check "  nothing left" [ "$(nsocks) $(nvmalloc)" = "0 0" ]
+	load
+	rlctl hog 0 >/dev/null
+	rlctl alloc 1000 >/dev/null
+	check "rmmod with a hog running" rmmod reuseport_lab
+	check "  hog gone" [ -z "$(pidof rl_hog/0)" ]
+	load
+	rlctl hog 1 >/dev/null
+	rlctl alloc 30000000 >/dev/null
+	rlctl fill 1000 >/dev/null
+	rlctl free batch:16 nowait >/dev/null
+	check "rmmod during a teardown with a hog running" rmmod reuseport_lab
+	check "  nothing left" [ "$(nsocks) $(nvmalloc)" = "0 0" ]
+	check "  hog gone" [ -z "$(pidof rl_hog/1)" ]
+	check "reload after all that" load
+	unload
+}
+
+suite_basic() {
+	dmesg -c >/dev/null
+	t_load_params
+	t_runtime_params
+	t_status
+	t_alloc
+	t_fill
+	t_free
+	t_trace
+	t_hog
+	t_commands
+	t_reset
+	t_eintr
+	t_concurrency
+	t_rmmod
+	check "dmesg: no warning, oops or lockdep report" dmesg_clean
+	dmesg | grep -E 'WARNING|BUG|Call Trace' | head -n 20 | sed 's/^/# /'
+}

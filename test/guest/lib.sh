@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest-side helpers (busybox sh): TAP output, module and status access.
+
+D=/sys/kernel/debug/reuseport_lab
+P=/sys/module/reuseport_lab/parameters
+KO=/lab/reuseport_lab.ko
+T_N=0
+T_FAIL=0
+
+ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
+nok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*"; }
+diag() { echo "# $*"; }
+
+# check DESC COMMAND...: ok when COMMAND succeeds
+check() {
+	_d=$1
+	shift
+	if "$@"; then ok "$_d"; else nok "$_d"; fi
+}
+
+nope() { ! "$@"; }
+
+# match STRING REGEX: the whole STRING matches REGEX
+match() { echo "$1" | grep -qx -- "$2"; }
+
+# expect OUTCOME WORD...: one control write gives OUTCOME (OK or an errno)
+expect() {
+	_want=$1
+	shift
+	_got=$(rlctl "$@")
+	if [ "$_got" = "$_want" ]; then
+		ok "'$*' -> $_want"
+	else
+		nok "'$*' -> $_want (got $_got)"
+	fi
+}
+
+# Same, for a raw write given in hex.
+expect_hex() {
+	_want=$1
+	_got=$(rlctl -x "$2")
+	if [ "$_got" = "$_want" ]; then
+		ok "$3 -> $_want"
+	else
+		nok "$3 -> $_want (got $_got)"
+	fi
+}
+
+# st KEY: a value from status
+st() { sed -n "s/^$1: //p" $D/status; }
+
+# last_row: the newest results row
+last_row() { tail -n 1 $D/results; }
+
+# field N ROW...: the Nth word of a row
+field() {
+	_n=$1
+	shift
+	echo "$*" | awk -v n="$_n" '{ print $n }'
+}
+
+# Loopback UDP sockets alive (the module's own are the only ones).
+nsocks() { grep -c ' 0100007F:' /proc/net/udp; }
+
+# vmalloc areas the module holds
+nvmalloc() { grep -c 'rl_array_alloc' /proc/vmallocinfo; }
+
+loaded() { [ -d /sys/module/reuseport_lab ]; }
+
+load() { insmod $KO "$@" 2>/dev/null; }
+
+unload() { loaded && rmmod reuseport_lab; }
+
+# dmesg_has PATTERN: the kernel log since the last dmesg -c has PATTERN
+dmesg_has() { dmesg | grep -q -- "$1"; }
+
+# The kernel log carries no warning, oops, lockdep or KASAN report.
+dmesg_clean() {
+	! dmesg | grep -E -q 'WARNING:|BUG:|Call Trace|KASAN|possible recursive|circular locking|suspicious RCU|sleeping function called'
+}
+
+tap_end() {
+	echo "1..$T_N"
+	diag "passed $((T_N - T_FAIL)) failed $T_FAIL"
+	[ $T_FAIL -eq 0 ]
+}

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rlctl: write one command to reuseport_lab's control file in one write(2)
+ * and print the outcome: "OK" or the errno's name (EINVAL, EEXIST, ...).
+ * Exit status 0 on success, 1 on an errno, 2 on misuse.
+ *
+ *   rlctl WORD...        the words joined by single spaces
+ *   rlctl -x HEX         raw bytes, given in hex (binary input, NUL bytes)
+ *   rlctl -p LEN WORD... the command padded with spaces to LEN bytes
+ *
+ * CONTROL in the environment overrides the control file's path.  SIGUSR1
+ * interrupts the write without killing rlctl, which then prints EINTR.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct {
+	int err;
+	const char *name;
+} names[] = {
+	{ EINVAL, "EINVAL" }, { EEXIST, "EEXIST" }, { ENOENT, "ENOENT" },
+	{ ENOSPC, "ENOSPC" }, { ENOMEM, "ENOMEM" }, { EBUSY, "EBUSY" },
+	{ EINTR, "EINTR" }, { EFAULT, "EFAULT" }, { E2BIG, "E2BIG" },
+	{ EPERM, "EPERM" }, { EACCES, "EACCES" }, { EADDRINUSE, "EADDRINUSE" },
+	{ ERANGE, "ERANGE" },
+};
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = getenv("CONTROL");
+	size_t len = 0, pad = 0, i;
+	char *buf;
+	ssize_t n;
+	int fd, a = 1;
+
+	struct sigaction sa = { .sa_handler = on_usr1 };
+
+	sigaction(SIGUSR1, &sa, NULL);
+	if (!path)
+		path = "/sys/kernel/debug/reuseport_lab/control";
+	if (argc > 2 && !strcmp(argv[1], "-x")) {
+		const char *h = argv[2];
+
+		buf = malloc(strlen(h) / 2 + 1);
+		for (i = 0; h[2 * i] && h[2 * i + 1]; i++) {
+			int hi = hexval(h[2 * i]), lo = hexval(h[2 * i + 1]);
+
+			if (hi < 0 || lo < 0)
+				return 2;
+			buf[len++] = hi << 4 | lo;
+		}
+	} else {
+		if (argc > 2 && !strcmp(argv[1], "-p")) {
+			pad = strtoul(argv[2], NULL, 10);
+			a = 3;
+		}
+		for (i = a; i < (size_t)argc; i++)
+			len += strlen(argv[i]) + 1;
+		if (pad < len)
+			pad = len;
+		buf = malloc(pad + 1);
+		buf[0] = 0;
+		for (i = a; i < (size_t)argc; i++) {
+			if (i > (size_t)a)
+				strcat(buf, " ");
+			strcat(buf, argv[i]);
+		}
+		len = strlen(buf);
+		while (len < pad)
+			buf[len++] = ' ';
+	}
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0) {
+		perror(path);
+		return 2;
+	}
+	n = write(fd, buf, len);
+	if (n == (ssize_t)len) {
+		puts("OK");
+		return 0;
+	}
+	if (n >= 0) {
+		printf("SHORT %zd\n", n);
+		return 1;
+	}
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (names[i].err == errno) {
+			puts(names[i].name);
+			return 1;
+		}
+	}
+	printf("E%d\n", errno);
+	return 1;
+}
