@@ -4,24 +4,7 @@
 D=/sys/kernel/debug/reuseport_lab
 P=/sys/module/reuseport_lab/parameters
 KO=/lab/reuseport_lab.ko
-T_N=0
-T_FAIL=0
-
-ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
-nok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*"; }
-diag() { echo "# $*"; }
-
-# check DESC COMMAND...: ok when COMMAND succeeds
-check() {
-	_d=$1
-	shift
-	if "$@"; then ok "$_d"; else nok "$_d"; fi
-}
-
-nope() { ! "$@"; }
-
-# match STRING REGEX: the whole STRING matches REGEX
-match() { echo "$1" | grep -qx -- "$2"; }
+. /lab/tap.sh
 
 # expect OUTCOME WORD...: one control write gives OUTCOME (OK or an errno)
 expect() {

@@ -13,7 +13,8 @@ trap 'rm -rf "$build"' EXIT
 cp -a "$top/Kbuild" "$top/module" "$build/"
 make -s -C "$kdir" M="$build" modules >&2
 mkdir "$build/stage"
-cp "$build/reuseport_lab.ko" "$top"/test/guest/*.sh "$top/test/guest/run" "$build/stage/"
+cp "$build/reuseport_lab.ko" "$top"/test/guest/*.sh "$top/test/guest/run" \
+	"$top/test/lib/tap.sh" "$build/stage/"
 [ -d "$top/tools" ] && cp "$top"/tools/* "$build/stage/"
 gcc -static -O2 -Wall -o "$build/stage/rlctl" "$top/test/guest/rlctl.c"
 "$top/test/lib/mkinitramfs.sh" "$out" "$build/stage"
