@@ -120,5 +120,17 @@ if check "stage the module and guest tests for $kver" \
 	test/lib/stage.sh "$kdir" "$initrd" > "$out/stage.log" 2>&1; then
 	timed vm_suite stock "$vmlinux" "$initrd" 1G 2 600 \
 		"rl.suite=basic rl.preempt=dynamic:voluntary rl.kernel_facts=y,n,no-op,250"
+	timed vm_suite stall "$vmlinux" "$initrd" 10G 2 900 \
+		"rl.suite=stall rcupdate.rcu_cpu_stall_timeout=3"
+	# The study report from the stall suite's rows
+	sed -n 's/^# csv: //p' "$out/vm-stall/out.log" > "$out/stall.csv"
+	check "rlab-report makes study.md and plots from the guest's CSV" \
+		tools/rlab-report "$out/stall.csv" "$out/report" > "$out/report.log" 2>&1
+	for png in ns_per_slot max_section gp_latency; do
+		check "  $png.png is a PNG" \
+			match "$(head -c 4 "$out/report/$png.png" 2>/dev/null | od -An -c | tr -d ' ')" '211PNG'
+	done
+	check "  study.md has the stall row" \
+		grep -q '| plain .*rcu_preempt:self-detected' "$out/report/study.md"
 fi
 finish

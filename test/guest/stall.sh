@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: GPL-2.0
+# The stall suite: boot with rcupdate.rcu_cpu_stall_timeout=3 and enough
+# memory; rlab-study tears down an array whose plain loop lasts ~1.5 x the
+# timeout (sized from a calibration run), in each mode, and the rows and the
+# kernel log must show: plain stalls, batch never does and keeps its sections
+# under 1 ms, resched does what status says cond_resched_rcu() does here.
+
+# csv_field CSV MODE COLUMN: COLUMN of the first row of MODE
+csv_field() {
+	awk -F, -v m="$2" -v c="$3" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		$9 == m && !done { print $col[c]; done = 1 }' "$1"
+}
+
+suite_stall() {
+	dmesg -c >/dev/null
+	load
+	T=$(st rcu_cpu_stall_timeout)
+	# PROVE_RCU kernels wait 5 s more before they warn.
+	[ -n "${RL_STALL_EXTRA:-}" ] && T=$((T + RL_STALL_EXTRA))
+	diag "stall timeout in force: $T s; cond_resched_rcu: $(st cond_resched_rcu)"
+
+	rlab-study -s "${RL_CAL_SIZE:-50M}" -m plain -r 1 -f 100 -n cal -o /tmp/cal.csv 2>/dev/null
+	p=$(csv_field /tmp/cal.csv plain ns_per_slot)
+	check "calibration row ($p ns/slot)" match "$p" '[0-9]*\.[0-9]*'
+	# 1.5 x the timeout, within the memory the guest has
+	n=$(awk -v p="$p" -v t="$T" 'BEGIN { printf "%.0f", 1.5 * t * 1e9 / p }')
+	cap=$(awk '/^MemAvailable:/ { printf "%.0f", ($2 * 1024 - 268435456) / 8 }' /proc/meminfo)
+	if [ "$n" -gt "$cap" ]; then
+		diag "want $n slots, memory holds $cap: using $cap"
+		n=$cap
+	fi
+	loop=$(awk -v n="$n" -v p="$p" 'BEGIN { printf "%.1f", n * p / 1e9 }')
+	diag "stall size: $n slots (~$loop s of plain loop)"
+	check "the stall size's loop outlasts the timeout (${loop}s > ${T}s)" \
+		awk -v l="$loop" -v t="$T" 'BEGIN { exit !(l > t * 1.15) }'
+
+	# Under TCG a vCPU can lose the host CPU for a few ms inside any section
+	# (cross-vCPU TLB flushes stop the world; lazy vunmap purges after a
+	# huge vfree make them frequent): the 1 ms bound is asserted on the
+	# median of 5 teardowns run before any huge one, and every one must stay
+	# under 1% of the timeout.
+	rlab-study -s 20M -m batch -r 5 -f 1000 -n section -o /tmp/section.csv 2>/dev/null
+	m=$(awk -F, 'NR > 1 { print $15 }' /tmp/section.csv | sort -n | tr '\n' ' ')
+	set -- $m
+	check "batch: median longest section $3 ns <= 1 ms ($m)" [ "${3:-X}" -le 1000000 ]
+	check "batch: every longest section < 1% of the timeout" [ "${5:-X}" -lt $((T * 10000000)) ]
+
+	rlab-study -s "$n" -m plain,resched,batch -r 1 -f 1000 -n stall -o /tmp/stall.csv
+	check "CSV header" [ "$(head -n 1 /tmp/stall.csv)" = "scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled,mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections,gp_samples,gp_max_ns,stalls,stall_kind" ]
+	check "CSV: 3 rows of 20 columns" \
+		[ "$(awk -F, 'NR > 1 && NF == 20' /tmp/stall.csv | wc -l)" = 3 ]
+
+	d=$(csv_field /tmp/stall.csv plain duration_ns)
+	s=$(csv_field /tmp/stall.csv plain stalls)
+	check "plain: the loop outlasted the timeout" [ "$d" -gt $((T * 1000000000)) ]
+	check "plain: stalled ($s, $(csv_field /tmp/stall.csv plain stall_kind))" [ "$s" -ge 1 ]
+	check "plain: a grace period waited past the timeout" \
+		[ "$(csv_field /tmp/stall.csv plain gp_max_ns)" -gt $((T * 1000000000)) ]
+
+	s=$(csv_field /tmp/stall.csv resched stalls)
+	if [ "$(st cond_resched_rcu)" = no-op ]; then
+		check "resched (no-op here): stalls like plain ($s)" [ "$s" -ge 1 ]
+	else
+		check "resched (effective here): no stall" [ "$s" = 0 ]
+	fi
+
+	check "batch: no stall" [ "$(csv_field /tmp/stall.csv batch stalls)" = 0 ]
+	check "batch: grace periods stay short" \
+		[ "$(csv_field /tmp/stall.csv batch gp_max_ns)" -lt 1000000000 ]
+
+	while read -r l; do diag "csv: $l"; done < /tmp/stall.csv
+	unload
+}
