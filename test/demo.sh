@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make demo: the study on Debian's stock kernel, in QEMU, from a fresh
+# machine.  One boot per scenario; each runs tools/rlab-study in the guest.
+# Leaves results/<UTC stamp>/ with study.csv, study.md, the PNG plots and
+# each boot's logs, and prints the table.
+#
+#   QUICK=1 make demo     small sizes, 1 repetition: a look in ~3 minutes
+#   RL_SCENARIOS="voluntary-t3 full-1cpu-hog" make demo   a subset
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+t_all=$(date +%s)
+
+bash test/lib/deps.sh
+eval "$(test/lib/stock-kernel.sh)"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+res=$top/results/$stamp
+mkdir -p "$res"
+test/lib/stage.sh "$kdir" "$res/initramfs.cpio.gz" > "$res/stage.log" 2>&1 ||
+	{ cat "$res/stage.log"; exit 1; }
+
+# name | preempt= | stall timeout | CPUs | hog CPU | sizes | quick sizes
+scenarios='
+voluntary-t3      voluntary 3  2 -  10M,100M,500M,1G 10M,100M
+full-t3           full      3  2 -  100M,1G          10M,100M
+none-t3           none      3  2 -  100M,1G          10M,100M
+full-1cpu-hog     full      3  1 0  10M,100M         10M
+voluntary-1cpu-hog voluntary 3 1 0  10M,100M         10M
+voluntary-t21     voluntary 21 2 -  100M,1G          10M
+'
+reps=3
+[ -n "${QUICK:-}" ] && reps=1
+want=${RL_SCENARIOS:-$(echo "$scenarios" | awk 'NF { print $1 }')}
+
+# Guest memory: 8 bytes a slot for the largest size, plus 1 GiB, within
+# what the host has free.
+mem_for() {
+	awk -v s="$1" -v avail="$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)" 'BEGIN {
+		n = split(s, a, ","); max = 0
+		for (i = 1; i <= n; i++) {
+			v = a[i]; m = 1
+			if (v ~ /G$/) m = 1e9; else if (v ~ /M$/) m = 1e6; else if (v ~ /[kK]$/) m = 1e3
+			sub(/[kKMG]$/, "", v); if (v * m > max) max = v * m
+		}
+		g = int(max * 8 / 2^30 + 2); cap = int(avail / 2^20) - 2
+		print (g < cap ? g : cap) "G" }'
+}
+
+total=$(echo "$want" | wc -w)
+k=0
+echo "demo: $total scenarios, $reps repetition(s) each, results in $res"
+for name in $want; do
+	line=$(echo "$scenarios" | awk -v n="$name" '$1 == n')
+	[ -n "$line" ] || { echo "demo: unknown scenario $name" >&2; exit 1; }
+	set -- $line
+	preempt=$2 timeout=$3 cpus=$4 hog=$5 sizes=$6
+	[ -n "${QUICK:-}" ] && sizes=$7
+	[ "$hog" = - ] && hog=
+	mem=$(mem_for "$sizes")
+	k=$((k + 1))
+	echo "demo: [$k/$total] $name: preempt=$preempt timeout=${timeout}s cpus=$cpus hog=${hog:-off} sizes=$sizes mem=$mem (elapsed $(($(date +%s) - t_all))s)"
+	d=$res/$name
+	mkdir -p "$d"
+	append="preempt=$preempt rcupdate.rcu_cpu_stall_timeout=$timeout rl.suite=study"
+	append="$append rl.sizes=$sizes rl.reps=$reps rl.name=$name${hog:+ rl.hog=$hog}"
+	rc=0
+	test/lib/run-vm.sh --kernel "$vmlinux" --initrd "$res/initramfs.cpio.gz" \
+		--out "$d" --mem "$mem" --smp "$cpus" --timeout 5400 \
+		--append "$append" 2> "$d/vm.err" &
+	vm=$!
+	# Relay the guest's progress lines as they arrive.
+	until [ -f "$d/out.log" ]; do sleep 1; done
+	tail -n +1 -F --pid=$vm "$d/out.log" 2>/dev/null |
+		sed -u -n "s/^rlab: /demo:   [$k\/$total] /p" &
+	wait $vm || rc=$?
+	sleep 1
+	[ $rc -eq 0 ] || echo "demo: $name: guest failed ($rc), see $d" >&2
+	test/lib/guest-csv.sh "$d/out.log" "$res/study.csv"
+done
+
+echo
+tools/rlab-report "$res/study.csv" "$res"
+rm -f "$res/initramfs.cpio.gz"
+echo
+echo "demo: done in $(($(date +%s) - t_all)) s: $res/study.md"
+echo "$(($(date +%s) - t_all))" > "$res/wall_seconds"

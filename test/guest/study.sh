@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: GPL-2.0
+# The study and bench suites: rlab-study with the parameters the host put on
+# the kernel command line (rl.sizes=, rl.modes=, rl.reps=, rl.hog=,
+# rl.name=); the rows go back as "# csv: " lines.
+
+suite_study() {
+	load
+	rlab-study -s "${RL_SIZES:-10M,100M}" -m "${RL_MODES:-plain,resched,batch}" \
+		-r "${RL_REPS:-3}" ${RL_HOG:+-H "$RL_HOG"} ${RL_NAME:+-n "$RL_NAME"} \
+		-o /tmp/study.csv
+	check "study: rows written" [ "$(wc -l < /tmp/study.csv)" -gt 1 ]
+	while read -r l; do diag "csv: $l"; done < /tmp/study.csv
+	unload
+}
+
+# The benchmark: plain and batch alternated, then the probe off and on.
+suite_bench() {
+	load
+	n=${RL_SIZES:-100M}
+	rlab-study -s "$n" -m plain,batch -r "${RL_REPS:-5}" -n batch -o /tmp/bench.csv
+	for r in $(seq "${RL_REPS:-5}"); do
+		for p in N Y; do
+			echo $p > $P/gp_probe
+			rlab-study -s "$n" -m plain -r 1 -n "probe-$p" -o /tmp/bench.csv 2>/dev/null
+		done
+	done
+	check "bench: rows written" [ "$(wc -l < /tmp/bench.csv)" -gt 1 ]
+	while read -r l; do diag "csv: $l"; done < /tmp/bench.csv
+	unload
+}
