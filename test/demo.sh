@@ -72,7 +72,8 @@ for name in $want; do
 	vm=$!
 	# Relay the guest's progress lines as they arrive.
 	until [ -f "$d/out.log" ]; do sleep 1; done
-	tail -n +1 -F --pid=$vm "$d/out.log" 2>/dev/null |
+	# -f follows the open file: run-vm.sh rewrites out.log (sed -i) at the end.
+	tail -n +1 -f --pid=$vm "$d/out.log" 2>/dev/null |
 		sed -u -n "s/^rlab: /demo:   [$k\/$total] /p" &
 	wait $vm || rc=$?
 	sleep 1
