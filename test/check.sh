@@ -119,7 +119,7 @@ initrd=$out/stock.cpio.gz
 if check "stage the module and guest tests for $kver" \
 	test/lib/stage.sh "$kdir" "$initrd" > "$out/stage.log" 2>&1; then
 	timed vm_suite stock "$vmlinux" "$initrd" 1G 2 600 \
-		"rl.suite=basic rl.preempt=dynamic:voluntary rl.kernel_facts=y,n,no-op,250"
+		"rl.suite=basic,fidelity rl.sizes=10M rl.reps=1 rl.preempt=dynamic:voluntary rl.kernel_facts=y,n,no-op,250"
 	timed vm_suite stall "$vmlinux" "$initrd" 12G 2 900 \
 		"rl.suite=stall rcupdate.rcu_cpu_stall_timeout=3"
 	# The study report from the stall suite's rows

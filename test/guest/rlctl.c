@@ -7,6 +7,8 @@
  *   rlctl WORD...        the words joined by single spaces
  *   rlctl -x HEX         raw bytes, given in hex (binary input, NUL bytes)
  *   rlctl -p LEN WORD... the command padded with spaces to LEN bytes
+ *   rlctl -t WORD...     as the first form, and print the write's wall time
+ *                        in ns after the outcome
  *
  * CONTROL in the environment overrides the control file's path.  SIGUSR1
  * interrupts the write without killing rlctl, which then prints EINTR.
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -54,7 +57,8 @@ int main(int argc, char **argv)
 	size_t len = 0, pad = 0, i;
 	char *buf;
 	ssize_t n;
-	int fd, a = 1;
+	int fd, a = 1, timed = 0;
+	struct timespec t0, t1;
 
 	struct sigaction sa = { .sa_handler = on_usr1 };
 
@@ -73,7 +77,10 @@ int main(int argc, char **argv)
 			buf[len++] = hi << 4 | lo;
 		}
 	} else {
-		if (argc > 2 && !strcmp(argv[1], "-p")) {
+		if (argc > 2 && !strcmp(argv[1], "-t")) {
+			timed = 1;
+			a = 2;
+		} else if (argc > 2 && !strcmp(argv[1], "-p")) {
 			pad = strtoul(argv[2], NULL, 10);
 			a = 3;
 		}
@@ -98,9 +105,15 @@ int main(int argc, char **argv)
 		perror(path);
 		return 2;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	n = write(fd, buf, len);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (n == (ssize_t)len) {
-		puts("OK");
+		if (timed)
+			printf("OK %lld\n", (t1.tv_sec - t0.tv_sec) * 1000000000LL +
+			       t1.tv_nsec - t0.tv_nsec);
+		else
+			puts("OK");
 		return 0;
 	}
 	if (n >= 0) {

@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: figures and ratios, each measured within one boot of the stock
+# kernel (TCG timings drift between boots; never compare across them).
+#   1. batch/plain loop duration and the probe's cost (on/off), 100M slots;
+#   2. fidelity: the kernel's reuseport_array_free() against the replica's
+#      plain loop, timed by kprobes, alternated; alloc vs BPF_MAP_CREATE;
+#   3. the same under -icount shift=3 -smp 1: time counts instructions
+#      (8 ns each), so ns/slot / 8 = instructions per slot;
+#   4. at the stall size, both stall with the same kernel message;
+#   5. the wall time of the last make demo.
+# Logs in out/bench/.  Environment: BENCH_N (default 100M), BENCH_REPS (5).
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+out=$top/out/bench
+rm -rf "$out"
+mkdir -p "$out"
+n=${BENCH_N:-100M}
+reps=${BENCH_REPS:-5}
+
+bash test/lib/deps.sh
+eval "$(test/lib/stock-kernel.sh)"
+test/lib/stage.sh "$kdir" "$out/stock.cpio.gz" > "$out/stage.log" 2>&1 ||
+	{ cat "$out/stage.log"; exit 1; }
+
+vm() {
+	local name=$1
+	shift
+	echo "bench: boot $name" >&2
+	test/lib/run-vm.sh --kernel "$vmlinux" --initrd "$out/stock.cpio.gz" \
+		--out "$out/$name" --timeout 3600 "$@" 2> "$out/$name.err" ||
+		echo "bench: $name: guest failed, see $out/$name" >&2
+}
+
+# median: of the numbers on stdin
+median() {
+	sort -g | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print "nan"; exit }
+		print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# fid LOG KIND: the median of one kind of "# fid:" value
+fid() {
+	sed -n "s/^# fid: [0-9]* $2 [0-9]* //p" "$1" | median
+}
+
+# ratio A B [DIGITS]
+ratio() {
+	awk -v a="$1" -v b="$2" -v d="${3:-3}" 'BEGIN { if (b > 0) printf "%.*f", d, a / b; else printf "nan" }'
+}
+
+t0=$(date +%s)
+vm main --mem 4G --append "rl.suite=bench,fidelity rl.sizes=$n rl.reps=$reps"
+vm icount --icount --mem 1G --append "rl.suite=fidelity rl.sizes=10M rl.reps=3"
+vm stall --mem 12G --append "rl.suite=fidstall rcupdate.rcu_cpu_stall_timeout=3"
+
+log=$out/main/out.log
+sed -n 's/^# csv: //p' "$log" > "$out/bench.csv"
+col() {
+	awk -F, -v s="$1" -v m="$2" '$1 == s && $9 == m { print $13 }' "$out/bench.csv" | median
+}
+slots=$(sed -n 's/^# fid: 1 real \([0-9]*\) .*/\1/p' "$log")
+p=$(col batch plain) b=$(col batch batch)
+echo "batch_plain: n=$slots plain_ns=$p batch_ns=$b ratio=$(ratio "$b" "$p") (target <= 1.03; medians of $reps)"
+off=$(col probe-N plain) on=$(col probe-Y plain)
+echo "probe: n=$slots off_ns=$off on_ns=$on ratio=$(ratio "$on" "$off") (target <= 1.02)"
+rp=$(fid "$log" replica) rd=$(fid "$log" real)
+echo "fidelity: n=$slots replica_ns_per_slot=$(ratio "$rp" "$slots") real_ns_per_slot=$(ratio "$rd" "$slots") ratio=$(ratio "$rp" "$rd")"
+al=$(fid "$log" alloc_ns) cr=$(fid "$log" create_ns)
+echo "alloc: n=$slots alloc_ms=$(ratio "$al" 1000000 1) create_ms=$(ratio "$cr" 1000000 1) ratio=$(ratio "$al" "$cr")"
+
+ilog=$out/icount/out.log
+islots=$(sed -n 's/^# fid: 1 real \([0-9]*\) .*/\1/p' "$ilog")
+ip=$(fid "$ilog" replica) id=$(fid "$ilog" real)
+echo "icount: n=$islots replica_insn_per_slot=$(ratio "$ip" "$((${islots:-1} * 8))" 2) real_insn_per_slot=$(ratio "$id" "$((${islots:-1} * 8))" 2) ratio=$(ratio "$ip" "$id")"
+
+slog=$out/stall/out.log
+echo "stall: $(sed -n 's/^# at /at /p' "$slog"); $(grep -c '^ok' "$slog") of 2 checks ok"
+
+last=$(ls -d results/*/ 2>/dev/null | tail -n 1)
+if [ -n "$last" ] && [ -f "$last/wall_seconds" ]; then
+	echo "demo: wall_s=$(cat "$last/wall_seconds") ($last)"
+else
+	echo "demo: no finished make demo in results/"
+fi
+echo "bench: done in $(($(date +%s) - t0)) s"
