@@ -31,4 +31,7 @@ demo:
 bench:
 	bash test/bench.sh
 
-.PHONY: all clean install check demo bench
+kernels:
+	bash test/kernels/build.sh
+
+.PHONY: all clean install check demo bench kernels

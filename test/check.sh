@@ -49,7 +49,7 @@ make KDIR="$kdir" C=2 > "$out/sparse.log" 2>&1
 check "sparse (C=2): no finding" \
 	nope grep -E -q '(warning|error):' "$out/sparse.log"
 grep -E '(warning|error):' "$out/sparse.log" | head -n 20 | sed 's/^/# /'
-for f in module/*.c module/*.h test/guest/rlctl.c Kbuild Makefile; do
+for f in module/*.c module/*.h test/guest/*.c Kbuild Makefile; do
 	check "checkpatch --strict $f" \
 		perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree -q -f "$f"
 done

@@ -87,10 +87,10 @@ suite_fidstall() {
 	load
 	kp_setup
 	n=$(awk '/^MemAvailable:/ { printf "%.0f", ($2 * 1024 - 536870912) / 8 }' /proc/meminfo)
-	dmesg -c >/dev/null
+	kclear
 	rd=$(real_free "$n" 1000)
 	kr=$(stall_kind)
-	dmesg -c >/dev/null
+	kclear
 	rp=$(rep_free "$n" 1000)
 	kp=$(stall_kind)
 	echo "# fid: 1 real $n $rd"

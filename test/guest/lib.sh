@@ -54,12 +54,18 @@ load() { insmod $KO "$@" 2>/dev/null; }
 
 unload() { loaded && rmmod reuseport_lab; }
 
-# dmesg_has PATTERN: the kernel log since the last dmesg -c has PATTERN
+# kclear: start a fresh kernel log, keeping the old one for dmesg_clean
+kclear() { dmesg -c >> /tmp/kmsg.all; }
+
+# dmesg_has PATTERN: the kernel log since the last kclear has PATTERN
 dmesg_has() { dmesg | grep -q -- "$1"; }
 
-# The kernel log carries no warning, oops, lockdep or KASAN report.
+# The whole kernel log since boot carries no warning, oops, lockdep, KASAN
+# or might_sleep report.
+KBAD='WARNING:|BUG:|Call Trace|KASAN|possible recursive|circular locking|suspicious RCU|sleeping function called|inconsistent lock state|possible irq lock inversion'
 dmesg_clean() {
-	! dmesg | grep -E -q 'WARNING:|BUG:|Call Trace|KASAN|possible recursive|circular locking|suspicious RCU|sleeping function called'
+	kclear
+	! grep -E -q "$KBAD" /tmp/kmsg.all
 }
 
 tap_end() {

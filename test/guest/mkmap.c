@@ -57,8 +57,8 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	unsigned short port = 0;
 	unsigned long long n, k, i;
-	uint32_t key;
-	uint64_t val;
+	unsigned int key;
+	unsigned long long val;
 	int map;
 
 	if (argc != 3)

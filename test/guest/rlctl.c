@@ -9,6 +9,9 @@
  *   rlctl -p LEN WORD... the command padded with spaces to LEN bytes
  *   rlctl -t WORD...     as the first form, and print the write's wall time
  *                        in ns after the outcome
+ *   rlctl -F N WORD...   fail the Nth fault-injectable call of the write
+ *                        (/proc/thread-self/fail-nth) and print
+ *                        "injected" or "clean" after the outcome
  *
  * CONTROL in the environment overrides the control file's path.  SIGUSR1
  * interrupts the write without killing rlctl, which then prints EINTR.
@@ -35,6 +38,43 @@ static const struct {
 	{ ERANGE, "ERANGE" },
 };
 
+static const char *errname(int err)
+{
+	static char other[16];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i].err == err)
+			return names[i].name;
+	snprintf(other, sizeof(other), "E%d", err);
+	return other;
+}
+
+/*
+ * /proc/thread-self/fail-nth, opened before it is armed: nothing between the
+ * arming and the control write may allocate.  fail_nth(N) arms it (0
+ * disarms); fail_read() is 1 when the armed fault was injected.
+ */
+static int nth_fd = -1;
+
+static void fail_nth(long n)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%ld", n);
+	if (pwrite(nth_fd, buf, strlen(buf), 0) < 0) {
+		perror("fail-nth");
+		exit(2);
+	}
+}
+
+static int fail_read(void)
+{
+	char buf[32] = "";
+
+	return pread(nth_fd, buf, sizeof(buf) - 1, 0) > 0 && atoi(buf) == 0;
+}
+
 static void on_usr1(int sig)
 {
 	(void)sig;
@@ -57,7 +97,8 @@ int main(int argc, char **argv)
 	size_t len = 0, pad = 0, i;
 	char *buf;
 	ssize_t n;
-	int fd, a = 1, timed = 0;
+	int fd, a = 1, timed = 0, injected = 0, err;
+	long nth = 0;
 	struct timespec t0, t1;
 
 	struct sigaction sa = { .sa_handler = on_usr1 };
@@ -80,6 +121,9 @@ int main(int argc, char **argv)
 		if (argc > 2 && !strcmp(argv[1], "-t")) {
 			timed = 1;
 			a = 2;
+		} else if (argc > 3 && !strcmp(argv[1], "-F")) {
+			nth = strtol(argv[2], NULL, 10);
+			a = 3;
 		} else if (argc > 2 && !strcmp(argv[1], "-p")) {
 			pad = strtoul(argv[2], NULL, 10);
 			a = 3;
@@ -105,27 +149,32 @@ int main(int argc, char **argv)
 		perror(path);
 		return 2;
 	}
+	if (nth) {
+		nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
+		if (nth_fd < 0) {
+			perror("fail-nth");
+			return 2;
+		}
+		fail_nth(nth);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	n = write(fd, buf, len);
+	err = errno;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (n == (ssize_t)len) {
-		if (timed)
-			printf("OK %lld\n", (t1.tv_sec - t0.tv_sec) * 1000000000LL +
-			       t1.tv_nsec - t0.tv_nsec);
-		else
-			puts("OK");
-		return 0;
+	if (nth) {
+		injected = fail_read();
+		fail_nth(0);
 	}
-	if (n >= 0) {
+	if (n >= 0 && n != (ssize_t)len) {
 		printf("SHORT %zd\n", n);
 		return 1;
 	}
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		if (names[i].err == errno) {
-			puts(names[i].name);
-			return 1;
-		}
-	}
-	printf("E%d\n", errno);
-	return 1;
+	printf("%s", n < 0 ? errname(err) : "OK");
+	if (nth)
+		printf(" %s", injected ? "injected" : "clean");
+	if (timed && n >= 0)
+		printf(" %lld", (t1.tv_sec - t0.tv_sec) * 1000000000LL +
+		       t1.tv_nsec - t0.tv_nsec);
+	putchar('\n');
+	return n < 0;
 }

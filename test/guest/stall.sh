@@ -12,7 +12,7 @@ csv_field() {
 }
 
 suite_stall() {
-	dmesg -c >/dev/null
+	kclear
 	load
 	T=$(st rcu_cpu_stall_timeout)
 	# PROVE_RCU kernels wait 5 s more before they warn.

@@ -16,7 +16,7 @@ mkdir "$build/stage"
 cp "$build/reuseport_lab.ko" "$top"/test/guest/*.sh "$top/test/guest/run" \
 	"$top/test/lib/tap.sh" "$build/stage/"
 [ -d "$top/tools" ] && cp "$top"/tools/* "$build/stage/"
-for t in rlctl mkmap; do
+for t in rlctl mkmap rlfuzz; do
 	gcc -static -O2 -Wall -o "$build/stage/$t" "$top/test/guest/$t.c"
 done
 "$top/test/lib/mkinitramfs.sh" "$out" "$build/stage"

@@ -1,0 +1,214 @@
+# SPDX-License-Identifier: GPL-2.0
+# The reliability suite, for the debug kernel (KASAN, lockdep, kmemleak,
+# fault injection): a corpus of malformed inputs, a seeded fuzzer, fault
+# injection on every allocation site, and kmemleak at the end.
+
+KML=/sys/kernel/debug/kmemleak
+R_INPUTS=0
+R_FAULTS=0
+
+# snap: what must not change when a command fails
+snap() { echo "$(cat $D/status) sockets=$(nsocks) vmalloc=$(nvmalloc)"; }
+
+# bad OUTCOME WORD...: OUTCOME, and nothing changed (quiet unless it fails)
+bad() {
+	_want=$1
+	shift
+	_before=$(snap)
+	_got=$(rlctl "$@")
+	R_INPUTS=$((R_INPUTS + 1))
+	if [ "$_got" != "$_want" ]; then
+		nok "corpus: '$*' -> $_want (got $_got)"
+	elif [ "$(snap)" != "$_before" ]; then
+		nok "corpus: '$*' changed the state"
+	else
+		R_OK=$((R_OK + 1))
+	fi
+}
+
+bad_hex() {
+	_before=$(snap)
+	_got=$(rlctl -x "$1")
+	R_INPUTS=$((R_INPUTS + 1))
+	if [ "$_got" != EINVAL ] || [ "$(snap)" != "$_before" ]; then
+		nok "corpus: hex $1 -> EINVAL, unchanged (got $_got)"
+	else
+		R_OK=$((R_OK + 1))
+	fi
+}
+
+corpus_syntax() {
+	nums="-1 -0 +-1 0x10 1e3 1.5 4294967296 18446744073709551616 99999999999999999999 12a a12 1,0 0b1 0o7 - + 0-1 1_000 nan inf 4294967295x 0.0 ++1 '\\x31'"
+	for x in $nums; do
+		bad EINVAL alloc "$x"
+		bad EINVAL fill "$x"
+		bad EINVAL fill 1 "random:$x"
+		bad EINVAL free "batch:$x"
+		bad EINVAL hog "$x"
+	done
+	for w in allocate Alloc FILL fre frees waits rst reset! hogs 'hog-1' \
+		'alloc=5' 'fill:1' '#' ';' '\\' 'free;' 'alloc\t5' 'wait\\n' \
+		'plain' 'batch' 'sync' 'nowait' 'off' 'random' 'dense' '0' '1' \
+		'alloc 5 dense' 'fill 1 dense 2' 'free plain batch' 'free worker sync' \
+		'free nowait nowait' 'free batch:2 batch:3' 'free resched:1' \
+		'free plain:1' 'free sync:1' 'free nowait:1' 'hog off off' 'hog 1 off' \
+		'wait wait' 'reset reset' 'hog on' 'fill 1 stride:3' 'fill 1 dense:1'; do
+		bad EINVAL "$w"
+	done
+	for h in 00 0a 20 2020 ff fffefd 616c6c6f6300 616c6c6f63203100 \
+		77616974000a 00776169740a 616c6c6f6320ff 66696c6c2031ff c0af \
+		e280a8 efbbbf77616974 1b5b41 7f 616c6c6f630931300b0c32; do
+		bad_hex "$h"
+	done
+	for len in 4096 4097 5000 65536; do
+		_before=$(snap)
+		_got=$(rlctl -p $len wait)
+		R_INPUTS=$((R_INPUTS + 1))
+		if [ "$_got" = EINVAL ] && [ "$(snap)" = "$_before" ]; then
+			R_OK=$((R_OK + 1))
+		else
+			nok "corpus: $len-byte write -> EINVAL (got $_got)"
+		fi
+	done
+}
+
+corpus_states() {
+	# empty
+	bad ENOENT fill 1
+	bad ENOENT fill 1 dense
+	bad ENOENT free
+	bad ENOENT free batch:4 sync
+	bad ENOENT free nowait
+	bad EINVAL alloc
+	bad EINVAL alloc 0
+	# allocated
+	rlctl alloc 100 >/dev/null
+	bad EEXIST alloc 5
+	bad EEXIST alloc 100
+	bad EEXIST alloc 4294967295
+	bad ENOSPC fill 101
+	rlctl fill 100 >/dev/null
+	# full
+	bad ENOSPC fill 1
+	bad ENOSPC fill 1 random:5
+	bad EEXIST alloc 1
+	# hog running
+	rlctl hog 0 >/dev/null
+	bad EBUSY hog 0
+	bad EBUSY hog 1
+	bad EINVAL hog 2
+	rlctl hog off >/dev/null
+	rlctl reset >/dev/null
+	# freeing: long enough for the commands below (KASAN: ~250 ns a slot)
+	rlctl alloc "${RL_FREEING_SIZE:-40000000}" >/dev/null
+	rlctl fill 10 >/dev/null
+	rlctl free nowait >/dev/null
+	bad EBUSY free
+	bad EBUSY free sync
+	bad EBUSY free batch:8 nowait
+	bad EEXIST alloc 5
+	bad EBUSY fill 1
+	bad EINVAL free bogus
+	check "corpus: still freeing after the wrong-state commands" [ "$(st state)" = freeing ]
+	rlctl wait >/dev/null
+	rlctl reset >/dev/null
+}
+
+# fault_site DESC SETUP CMD: fail the Nth fault-injectable call of CMD for
+# N = 1, 2, ... until CMD runs clean (at most RL_FAULT_MAX).  An injected
+# failure must give an errno and change nothing, or the command must succeed
+# all the same (kmalloc falls back to vmalloc).
+fault_site() {
+	_desc=$1 _setup=$2 _cmd=$3
+	_n=1 _inj=0 _okinj=0 _broken=0
+	while [ $_n -le "${RL_FAULT_MAX:-300}" ]; do
+		rlctl reset >/dev/null
+		[ -n "$_setup" ] && eval "$_setup" >/dev/null
+		_before=$(snap)
+		set -- $(rlctl -F $_n $_cmd)
+		case "$1 $2" in
+		*" clean")
+			break ;;
+		"OK injected")
+			_okinj=$((_okinj + 1)) ;;
+		*" injected")
+			_inj=$((_inj + 1))
+			if [ "$(snap)" != "$_before" ]; then
+				_broken=$((_broken + 1))
+				diag "fault $_n in '$_cmd' -> $1 changed the state"
+			fi ;;
+		*)
+			_broken=$((_broken + 1))
+			diag "fault $_n in '$_cmd': rlctl said '$*'" ;;
+		esac
+		_n=$((_n + 1))
+	done
+	R_FAULTS=$((R_FAULTS + _inj + _okinj))
+	check "faults: $_desc: $_inj failed cleanly, $_okinj absorbed, clean run after $((_n - 1))" \
+		[ $_broken = 0 -a "$1 $2" = "OK clean" -a $((_inj + _okinj)) -gt 0 ]
+	rlctl reset >/dev/null
+	check "  nothing left" [ "$(nsocks) $(nvmalloc)" = "0 0" ]
+}
+
+fault_setup() {
+	for f in failslab fail_page_alloc; do
+		echo 0 > /sys/kernel/debug/$f/verbose
+		echo N > /sys/kernel/debug/$f/ignore-gfp-wait
+	done
+	echo N > /sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem
+	echo 0 > /sys/kernel/debug/fail_page_alloc/min-order
+}
+
+suite_reliability() {
+	load
+	[ -w $KML ] && echo clear > $KML
+	R_OK=0
+	corpus_syntax
+	corpus_states
+	check "corpus: $R_OK of $R_INPUTS malformed or wrong-state inputs gave their errno and changed nothing" \
+		[ $R_OK = $R_INPUTS -a $R_INPUTS -ge 200 ]
+
+	for seed in 1 2; do
+		rlctl reset >/dev/null
+		out=$(rlfuzz $seed 5000 4 2 2>/tmp/fuzz.err)
+		check "fuzz: $out" [ $? = 0 ]
+		sed 's/^/# /' /tmp/fuzz.err | head -n 10
+		expect OK wait
+		s=$(st state)
+		check "fuzz: state consistent ($s, size $(st size), filled $(st filled), sockets $(nsocks))" \
+			sh -c "[ '$s' = allocated -a $(st filled) -le $(st size) -o '$s $(st size) $(st filled)' = 'empty 0 0' ]"
+		check "fuzz: sockets alive = filled" [ "$(nsocks)" = "$(st filled)" ]
+		check "fuzz: hog stopped" [ "$(st hog)" = off ]
+		check "fuzz: results rows well formed" \
+			sh -c "tail -n +2 $D/results | awk 'NF != 13 { exit 1 }'"
+	done
+	rlctl reset >/dev/null
+
+	if [ -d /sys/kernel/debug/failslab ]; then
+		fault_setup
+		fault_site "command buffer + kmalloc'ed array" "" "alloc 1000"
+		fault_site "vmalloc'ed array" "" "alloc 20000"
+		fault_site "sockets and their array" "rlctl alloc 1000" "fill 4"
+		fault_site "second fill (array growth)" "rlctl alloc 1000; rlctl fill 2" "fill 3 random:4"
+		fault_site "hog kthread" "" "hog 1"
+		diag "faults injected: $R_FAULTS"
+	else
+		nok "fault injection: no /sys/kernel/debug/failslab on this kernel"
+	fi
+
+	unload
+	check "after rmmod: nothing left" [ "$(nsocks) $(nvmalloc)" = "0 0" ]
+	if [ -w $KML ]; then
+		echo scan > $KML
+		sleep 5
+		echo scan > $KML
+		n=$(grep -c 'unreferenced object' $KML)
+		check "kmemleak: $n unreferenced objects after two scans" [ "$n" = 0 ]
+		head -n 40 $KML | sed 's/^/# /'
+	else
+		nok "kmemleak: $KML missing"
+	fi
+	check "dmesg since boot: no KASAN, lockdep, WARN or might_sleep report" dmesg_clean
+	grep -E "$KBAD" /tmp/kmsg.all | head -n 30 | sed 's/^/# /'
+	diag "reliability: $R_INPUTS inputs, 10000 fuzzed commands, $R_FAULTS faults injected"
+}
