@@ -16,6 +16,7 @@
 #include <linux/vmalloc.h>
 #include <net/inet_sock.h>
 #include <net/sock.h>
+#include <net/sock_reuseport.h>
 
 #include "rl.h"
 
@@ -107,17 +108,31 @@ void rl_socks_release(struct socket **socks, u32 count)
 	}
 }
 
+/* A socket bound to port 0 must start a group, not join one it met there. */
+static bool rl_sock_alone(struct sock *sk)
+{
+	struct sock_reuseport *reuse;
+	bool alone;
+
+	rcu_read_lock();
+	reuse = rcu_dereference(sk->sk_reuseport_cb);
+	alone = reuse && reuse->num_socks == 1;
+	rcu_read_unlock();
+	return alone;
+}
+
 /*
  * Create @count sockets in groups of RL_GROUP_SOCKS sharing one port.  On
  * failure none is left: the ones made so far are released.
  */
 int rl_socks_create(struct socket **socks, u32 count)
 {
+	unsigned int retries = 0;
 	__be16 port = 0;
 	int err = 0;
-	u32 i;
+	u32 i = 0;
 
-	for (i = 0; i < count; i++) {
+	while (i < count) {
 		if (i % RL_GROUP_SOCKS == 0)
 			port = 0;
 		if (fatal_signal_pending(current))
@@ -126,7 +141,15 @@ int rl_socks_create(struct socket **socks, u32 count)
 			err = rl_sock_create(&socks[i], port);
 		if (err)
 			break;
+		if (!port && !rl_sock_alone(socks[i]->sk)) {
+			sock_release(socks[i]);
+			if (++retries < 16)
+				continue;
+			err = -EADDRINUSE;
+			break;
+		}
 		port = inet_sk(socks[i]->sk)->inet_sport;
+		i++;
 		cond_resched();
 	}
 	if (err)
@@ -178,6 +201,8 @@ void rl_array_place(struct rl_array *array, struct socket **socks, u32 count,
 	prandom_seed_state(&rnd, seed);
 	target = rl_target(0, count, empty, pattern, &rnd);
 	for (i = 0; i < array->map.max_entries && k < count; i++) {
+		if (!(i & 0xffff))
+			cond_resched();
 		if (rcu_access_pointer(array->ptrs[i]))
 			continue;
 		if (seen++ != target)
@@ -185,8 +210,6 @@ void rl_array_place(struct rl_array *array, struct socket **socks, u32 count,
 		rl_slot_set(array, i, socks[k]->sk);
 		if (++k < count)
 			target = rl_target(k, count, empty, pattern, &rnd);
-		if (!(k % 1024))
-			cond_resched();
 	}
 }
 

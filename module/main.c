@@ -16,6 +16,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
+#include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
@@ -68,7 +70,8 @@ static struct rl_lab {
 	struct rl_result job;
 	bool job_probe;
 	struct work_struct work;
-	u64 started, completed;		/* teardowns */
+	u64 started;			/* teardowns started */
+	atomic64_t completed;		/* and completed */
 	wait_queue_head_t idle;		/* woken when one completes */
 	u64 next_id;			/* of the next result row */
 	struct rl_result results[RL_RESULTS];
@@ -184,7 +187,7 @@ static int rl_fill(u32 count, enum rl_pattern pattern, u32 seed)
 		return -ENOSPC;
 
 	socks = kvmalloc_array((size_t)rl.filled + count, sizeof(*socks),
-			       GFP_KERNEL_ACCOUNT);
+			       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!socks)
 		return -ENOMEM;
 	err = rl_socks_create(socks + rl.filled, count);
@@ -202,14 +205,17 @@ static int rl_fill(u32 count, enum rl_pattern pattern, u32 seed)
 	return 0;
 }
 
-/* Free what is allocated, with no probe and no result row. */
+/*
+ * Free what is allocated, with no probe and no result row, in bounded
+ * sections: a reset or rmmod must not cause a stall of its own.
+ */
 static void rl_discard(void)
 {
-	struct rl_cost cost;
+	struct rl_cost unused;
 
 	if (rl.state != RL_ALLOCATED)
 		return;
-	rl_array_free(rl.array, RL_PLAIN, 0, false, &cost);
+	rl_array_free(rl.array, RL_BATCH, 1024, false, &unused);
 	rl_socks_release(rl.socks, rl.filled);
 	kvfree(rl.socks);
 	kvfree(rl.array);
@@ -240,7 +246,7 @@ static void rl_teardown(void)
 	rl.array = NULL;
 	rl.filled = 0;
 	rl.state = RL_EMPTY;
-	rl.completed++;
+	atomic64_inc(&rl.completed);
 	mutex_unlock(&rl.lock);
 	wake_up_all(&rl.idle);
 }
@@ -250,20 +256,11 @@ static void rl_work_fn(struct work_struct *work)
 	rl_teardown();
 }
 
-static bool rl_done(u64 seq)
-{
-	bool done;
-
-	mutex_lock(&rl.lock);
-	done = rl.completed >= seq;
-	mutex_unlock(&rl.lock);
-	return done;
-}
-
 /* Wait for teardown number @seq; the teardown goes on if interrupted. */
 static int rl_wait(u64 seq)
 {
-	if (wait_event_interruptible(rl.idle, rl_done(seq)))
+	if (wait_event_interruptible(rl.idle,
+				     atomic64_read(&rl.completed) >= seq))
 		return -EINTR;
 	return 0;
 }
@@ -371,12 +368,14 @@ static int rl_cmd_hog(int argc, char **argv)
 		rl.hog = NULL;
 		return 0;
 	}
-	if (kstrtou32(argv[1], 10, &cpu) || cpu >= nr_cpu_ids ||
-	    !cpu_online(cpu))
+	if (kstrtou32(argv[1], 10, &cpu) || cpu >= nr_cpu_ids)
 		return -EINVAL;
 	if (rl.hog)
 		return -EBUSY;
-	hog = rl_hog_start(cpu);
+	/* The CPU stays online until the hog is bound to it. */
+	cpus_read_lock();
+	hog = cpu_online(cpu) ? rl_hog_start(cpu) : ERR_PTR(-EINVAL);
+	cpus_read_unlock();
 	if (IS_ERR(hog))
 		return PTR_ERR(hog);
 	rl.hog = hog;
@@ -384,7 +383,10 @@ static int rl_cmd_hog(int argc, char **argv)
 	return 0;
 }
 
-/* Drops and retakes rl.lock while a teardown runs. */
+/*
+ * Drops and retakes rl.lock while a teardown runs.  Only a fatal signal
+ * interrupts the wait (the hog is stopped by then).
+ */
 static int rl_cmd_reset(void)
 {
 	if (rl.hog)
@@ -395,10 +397,11 @@ static int rl_cmd_reset(void)
 		int err;
 
 		mutex_unlock(&rl.lock);
-		err = rl_wait(seq);
+		err = wait_event_killable(rl.idle,
+					  atomic64_read(&rl.completed) >= seq);
 		mutex_lock(&rl.lock);
 		if (err)
-			return err;
+			return -EINTR;
 	}
 	rl_discard();
 	memset(rl.results, 0, sizeof(rl.results));

@@ -13,12 +13,14 @@
  * The probe is a chain of call_rcu() callbacks: each one measures the grace
  * period it waited for and queues the next, so a grace period is pending all
  * through the free loop, without any task having to be scheduled.  Only one
- * teardown runs at a time (main.c), so there is one probe; only the callback
- * in flight touches it until rl_probe_stop()'s rcu_barrier() has returned.
+ * teardown runs at a time (main.c), so there is one probe, touched only by
+ * the callback in flight until the chain has ended: the callback that sees
+ * @stop clears @active instead of queueing another.
  */
 static struct {
 	struct rcu_head head;
 	bool stop;
+	bool active;
 	u64 queued;
 	u64 samples;
 	u64 max_ns;
@@ -30,8 +32,10 @@ static void rl_probe_cb(struct rcu_head *head)
 
 	rl_probe.samples++;
 	rl_probe.max_ns = max(rl_probe.max_ns, now - rl_probe.queued);
-	if (READ_ONCE(rl_probe.stop))
+	if (READ_ONCE(rl_probe.stop)) {
+		WRITE_ONCE(rl_probe.active, false);
 		return;
+	}
 	rl_probe.queued = ktime_get_ns();
 	call_rcu(&rl_probe.head, rl_probe_cb);
 }
@@ -39,25 +43,32 @@ static void rl_probe_cb(struct rcu_head *head)
 void rl_probe_start(void)
 {
 	rl_probe.stop = false;
+	rl_probe.active = true;
 	rl_probe.samples = 0;
 	rl_probe.max_ns = 0;
 	rl_probe.queued = ktime_get_ns();
 	call_rcu(&rl_probe.head, rl_probe_cb);
 }
 
-/* The grace period in flight when the loop ends is waited for and counted. */
+/*
+ * The grace period in flight when the loop ends is waited for and counted.
+ * A callback that read @stop before it was set may queue its successor after
+ * rcu_barrier() has queued its own: hence the loop.
+ */
 void rl_probe_stop(u64 *samples, u64 *max_ns)
 {
 	WRITE_ONCE(rl_probe.stop, true);
-	rcu_barrier();
+	do {
+		rcu_barrier();
+	} while (READ_ONCE(rl_probe.active));
 	*samples = rl_probe.samples;
 	*max_ns = rl_probe.max_ns;
 }
 
 /*
- * The hog spins at SCHED_FIFO on one CPU.  cond_resched() lets the RT
- * throttle (sched_rt_runtime_us) take the CPU back even on kernels without
- * preemption, as it would from a user-space hog.
+ * The hog spins at SCHED_FIFO on one CPU.  When the RT throttle
+ * (sched_rt_runtime_us) takes the CPU back, preemption does it on preemptible
+ * kernels and cond_resched() on the others, as for a user-space hog.
  */
 static int rl_hog_fn(void *unused)
 {

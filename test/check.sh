@@ -133,4 +133,38 @@ if check "stage the module and guest tests for $kver" \
 	check "  study.md has the stall row" \
 		grep -q '| plain .*rcu_preempt:self-detected' "$out/report/study.md"
 fi
+# The kernels where cond_resched_rcu() is effective (make kernels: cached
+# builds of linux-source-6.1), with their expected status facts.
+kernel_suites() {
+	local flavour image kdir initrd
+	while read -r flavour image kdir; do
+		initrd=$out/$flavour.cpio.gz
+		check "stage the module and guest tests for $flavour" \
+			test/lib/stage.sh "$kdir" "$initrd" > "$out/stage-$flavour.log" 2>&1 || continue
+		case $flavour in
+		nopreempt)
+			timed vm_suite nopreempt "$image" "$initrd" 1G 2 900 \
+				"rl.suite=basic rl.preempt=none rl.kernel_facts=n,n,effective,250"
+			timed vm_suite nopreempt-stall "$image" "$initrd" 9G 2 1200 \
+				"rl.suite=stall rcupdate.rcu_cpu_stall_timeout=3 rl.stall_size=1000000000"
+			;;
+		debug)
+			timed vm_suite debug "$image" "$initrd" 2G 2 1800 \
+				"rl.suite=basic,reliability rl.preempt=full rl.kernel_facts=y,y,effective,250 rl.freeing_size=40000000"
+			# PROVE_RCU waits 5 s more before it warns: 3 + 5 s.
+			timed vm_suite debug-stall "$image" "$initrd" 2G 2 1800 \
+				"rl.suite=stall rcupdate.rcu_cpu_stall_timeout=3 rl.stall_extra=5 rl.stall_size=48000000 rl.section_size=2M"
+			;;
+		esac
+	done < "$out/kernels.txt"
+}
+
+if timed bash test/kernels/build.sh > "$out/kernels.txt" 2> "$out/kernels.log"; then
+	ok "make kernels: $(awk '{ print $1 }' "$out/kernels.txt" | tr '\n' ' ')"
+	grep '^build:' "$out/kernels.log" | sed 's/^/# /'
+	kernel_suites
+else
+	nok "make kernels (see $out/kernels.log)"
+	tail -n 20 "$out/kernels.log" | sed 's/^/#   /'
+fi
 finish

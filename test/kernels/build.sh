@@ -108,7 +108,7 @@ verify() {
 		if (match(line, /^CONFIG_[A-Za-z0-9_]+=/)) {
 			K = substr(line, 1, RLENGTH - 1); V = substr(line, RLENGTH + 1)
 		} else if (match(line, /^# CONFIG_[A-Za-z0-9_]+ is not set$/)) {
-			split(line, w, " "); K = w[2]; V = "n"
+			split(line, f, " "); K = f[2]; V = "n"
 		} else
 			return 0
 		if (V == "") V = "n"
@@ -189,6 +189,7 @@ for fl in $flavours; do
 		>>"$log" 2>&1 || fail "merge_config.sh"
 	kmake olddefconfig || fail "make olddefconfig"
 	if ! bad=$(verify "$dir/.config" "${frags[@]}"); then
+		[ -n "$bad" ] || die "$fl: checking the .config failed"
 		{
 			echo "kernels: $fl: Kconfig dropped or changed requested options:"
 			echo "$bad"
