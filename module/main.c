@@ -520,7 +520,7 @@ static char rl_yn(bool b)
 
 static int rl_status_show(struct seq_file *m, void *v)
 {
-	int timeout = rl_stall_timeout();
+	int timeout = (long)m->private;
 	u32 size = 0;
 
 	if (mutex_lock_interruptible(&rl.lock))
@@ -562,7 +562,25 @@ static int rl_status_show(struct seq_file *m, void *v)
 		seq_printf(m, "rcu_cpu_stall_timeout: %d\n", timeout);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(rl_status);
+
+/*
+ * The stall timeout is read at open, outside the seq_file's lock: reading
+ * the sysfs file takes another seq_file lock of the same class (lockdep
+ * reports recursive locking).
+ */
+static int rl_status_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, rl_status_show,
+			   (void *)(long)rl_stall_timeout());
+}
+
+static const struct file_operations rl_status_fops = {
+	.owner = THIS_MODULE,
+	.open = rl_status_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
 
 static void rl_result_show(struct seq_file *m, const struct rl_result *r)
 {
