@@ -12,6 +12,7 @@
 #include <linux/prandom.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <net/inet_sock.h>
@@ -270,7 +271,11 @@ static noinline void rl_free_resched(struct rl_array *array)
  * The slot loop is plain's, bounded by the end of the batch: no per-slot
  * instruction is added (a countdown in the loop cost +25% under TCG), and the
  * bound is re-read once per section.  Two clock reads per section, none per
- * slot: the section is timed from rcu_read_lock() to rcu_read_unlock().
+ * slot: the section is timed from rcu_read_lock() to rcu_read_unlock() with
+ * local_clock(), the TSC: ktime_get() reads the clocksource, the HPET when a
+ * guest finds its TSCs unsynchronized (QEMU TCG, at random boots), an MMIO
+ * exit costing as much as a 1024-slot section.  A section preempted and
+ * migrated may read another CPU's clock: a negative span counts as 0.
  */
 static noinline void rl_free_batch(struct rl_array *array, u32 batch,
 				   struct rl_cost *cost)
@@ -283,7 +288,7 @@ static noinline void rl_free_batch(struct rl_array *array, u32 batch,
 	while (i < map->max_entries) {
 		end = i + min(batch, map->max_entries - i);
 		rcu_read_lock();
-		start = ktime_get_ns();
+		start = local_clock();
 		for (; i < end; i++) {
 			sk = rcu_dereference(array->ptrs[i]);
 			if (sk) {
@@ -293,8 +298,10 @@ static noinline void rl_free_batch(struct rl_array *array, u32 batch,
 				RCU_INIT_POINTER(array->ptrs[i], NULL);
 			}
 		}
-		len = ktime_get_ns() - start;
+		len = local_clock() - start;
 		rcu_read_unlock();
+		if ((s64)len < 0)
+			len = 0;
 		cost->max_section_ns = max(cost->max_section_ns, len);
 		cost->sections++;
 		cond_resched();

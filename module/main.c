@@ -615,6 +615,7 @@ DEFINE_SHOW_ATTRIBUTE(rl_results);
 
 static int __init rl_init(void)
 {
+	struct dentry *d;
 	int err = 0;
 
 	mutex_init(&rl.lock);
@@ -650,9 +651,18 @@ static int __init rl_init(void)
 		pr_err("cannot create the debugfs directory (%d)\n", err);
 		goto out_discard;
 	}
-	debugfs_create_file("control", 0200, rl.dir, NULL, &rl_control_fops);
-	debugfs_create_file("status", 0400, rl.dir, NULL, &rl_status_fops);
-	debugfs_create_file("results", 0400, rl.dir, NULL, &rl_results_fops);
+	/* The files are the module's only interface: no files, no module. */
+	d = debugfs_create_file("control", 0200, rl.dir, NULL, &rl_control_fops);
+	if (!IS_ERR(d))
+		d = debugfs_create_file("status", 0400, rl.dir, NULL, &rl_status_fops);
+	if (!IS_ERR(d))
+		d = debugfs_create_file("results", 0400, rl.dir, NULL, &rl_results_fops);
+	if (IS_ERR(d)) {
+		err = PTR_ERR(d);
+		pr_err("cannot create the debugfs files (%d)\n", err);
+		debugfs_remove_recursive(rl.dir);
+		goto out_discard;
+	}
 	return 0;
 
 out_discard:

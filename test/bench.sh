@@ -9,7 +9,10 @@
 #   3. the same under -icount shift=3 -smp 1: time counts instructions
 #      (8 ns each), so ns/slot / 8 = instructions per slot;
 #   4. at the stall size, both stall with the same kernel message;
-#   5. the wall time of the last make demo.
+#   5. the slot loop's machine code: the kernel's reuseport_array_free()
+#      (vmlinux, addresses from /proc/kallsyms under nokaslr) against the
+#      replica's rl_free_plain() (the staged .ko);
+#   6. the wall time of the last make demo.
 # Logs in out/bench/.  Environment: BENCH_N (default 100M), BENCH_REPS (5).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,7 +55,7 @@ ratio() {
 }
 
 t0=$(date +%s)
-vm main --mem 4G --append "rl.suite=bench,fidelity rl.sizes=$n rl.reps=$reps"
+vm main --mem 4G --append "nokaslr rl.suite=bench,fidelity rl.sizes=$n rl.reps=$reps"
 vm icount --icount --mem 1G --append "rl.suite=fidelity rl.sizes=10M rl.reps=3"
 vm stall --mem 12G --append "rl.suite=fidstall rcupdate.rcu_cpu_stall_timeout=3"
 
@@ -78,6 +81,57 @@ echo "icount: n=$islots replica_insn_per_slot=$(ratio "$ip" "$((${islots:-1} * 8
 
 slog=$out/stall/out.log
 echo "stall: $(sed -n 's/^# at /at /p' "$slog"); $(grep -c '^ok' "$slog") of 2 checks ok"
+
+# loop_insns: the slot loop of a function disassembled on stdin (objdump
+# --no-show-raw-insn): from the target of its last backward conditional jump
+# to that jump, with registers, jump and call targets and a 0x0
+# displacement written the same way for both.
+loop_insns() {
+	awk -F'\t' '
+	# addresses as 16 hex digits: compared as strings (too big for awk)
+	function hex(s) {
+		sub(/^0x/, "", s)
+		while (length(s) < 16) s = "0" s
+		return s
+	}
+	$1 ~ /^ *[0-9a-f]+:$/ {
+		a = $1; gsub(/[ :]/, "", a); n++; addr[n] = hex(a); ins[n] = $2
+		split($2, w, " +")
+		if (w[1] ~ /^j/ && w[1] != "jmp" && hex(w[2]) < addr[n]) {
+			last = n; target = hex(w[2])
+		}
+	}
+	END {
+		for (i = 1; i <= last; i++) {
+			if (addr[i] == target) on = 1
+			if (!on) continue
+			x = ins[i]
+			split(x, w, " +")
+			if (w[1] ~ /^(j|call)/) x = w[1]
+			gsub(/%[a-z0-9]+/, "R", x); gsub(/ 0x0\(/, " (", x); gsub(/,0x0\(/, ",(", x)
+			gsub(/ +/, " ", x); print x
+		}
+	}'
+}
+sym=$(sed -n 's/^# sym: reuseport_array_free //p' "$log")
+set -- $sym
+if [ $# = 2 ]; then
+	objdump -d --no-show-raw-insn --start-address=0x$1 --stop-address=0x$2 \
+		"$vmlinux" | loop_insns > "$out/loop-kernel.txt"
+	(cd "$out" && zcat stock.cpio.gz | cpio -i --quiet --to-stdout lab/reuseport_lab.ko > rl.ko)
+	objdump -d --no-show-raw-insn "$out/rl.ko" |
+		awk '/<rl_free_plain>:/ { on = 1; next } on && /^$/ { exit } on' |
+		loop_insns > "$out/loop-replica.txt"
+	if [ -s "$out/loop-kernel.txt" ] &&
+	   cmp -s "$out/loop-kernel.txt" "$out/loop-replica.txt"; then
+		echo "disasm: slot loop of $(wc -l < "$out/loop-kernel.txt") instructions, kernel and replica identical (registers aside)"
+	else
+		echo "disasm: slot loops differ (kernel $(wc -l < "$out/loop-kernel.txt"), replica $(wc -l < "$out/loop-replica.txt") instructions):"
+		diff "$out/loop-kernel.txt" "$out/loop-replica.txt" | sed 's/^/    /'
+	fi
+else
+	echo "disasm: no reuseport_array_free address from the guest"
+fi
 
 last=$(ls -d results/*/ 2>/dev/null | tail -n 1)
 if [ -n "$last" ] && [ -f "$last/wall_seconds" ]; then

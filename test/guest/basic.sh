@@ -405,6 +405,10 @@ t_concurrency() {
 t_rmmod() {
 	diag "rmmod at any point"
 	load
+	rlctl alloc 20000 >/dev/null
+	check "rmmod with an allocated, empty array" rmmod reuseport_lab
+	check "  nothing left" [ "$(nsocks) $(nvmalloc)" = "0 0" ]
+	load
 	rlctl alloc 50000000 >/dev/null
 	rlctl fill 100 >/dev/null
 	rlctl free nowait >/dev/null

@@ -62,11 +62,21 @@ rep_free() {
 suite_fidelity() {
 	load
 	kp_setup
+	# For make bench's disassembly (boots with nokaslr): where the kernel's
+	# function starts and the next symbol, i.e. where it ends.
+	diag "sym: reuseport_array_free $(grep -w -A 1 reuseport_array_free /proc/kallsyms | awk '{ print $1 }' | xargs)"
 	n=$(echo "${RL_SIZES:-100M}" | sed 's/M$/000000/; s/G$/000000000/')
 	k=1000
 	for r in $(seq "${RL_REPS:-3}"); do
-		rd=$(real_free "$n" $k)
-		rp=$(rep_free "$n" $k)
+		# Alternate which goes first: each follows the other's teardown
+		# (its vfree, socket release and RCU callbacks) equally often.
+		if [ $((r % 2)) = 1 ]; then
+			rd=$(real_free "$n" $k)
+			rp=$(rep_free "$n" $k)
+		else
+			rp=$(rep_free "$n" $k)
+			rd=$(real_free "$n" $k)
+		fi
 		echo "# fid: $r real $n $rd"
 		echo "# fid: $r replica $n $rp"
 		echo "# fid: $r create_ns $n $(sed -n 's/^create_ns //p' /tmp/mkmap.out)"

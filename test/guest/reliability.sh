@@ -150,6 +150,51 @@ fault_site() {
 	check "  nothing left" [ "$(nsocks) $(nvmalloc)" = "0 0" ]
 }
 
+# fault_load PARAMS: the same for each fault-injectable call of the module's
+# init when loaded with PARAMS (its array, sockets and debugfs files): a
+# failed load leaves no module, socket or array behind.  The loader's own
+# calls before init are the kernel's, not the module's (and its trace-event
+# setup WARNs when one fails): init's are the last ones, located by counting
+# the calls of a bare load (array_size=0: init makes only the debugfs files,
+# fewer than 20 calls) and of the load with PARAMS.
+fault_load() {
+	_params=$1 _inj=0 _okinj=0 _broken=0
+	unload
+	set -- $(rlctl -F 1000000 -L $KO array_size=0 nr_socks=0)
+	_bare=${3:-0}
+	unload
+	set -- $(rlctl -F 1000000 -L $KO $_params)
+	_all=${3:-0}
+	unload
+	diag "insmod: $_bare fault-injectable calls bare, $_all with $_params"
+	_n=$((_bare - 20))
+	while [ $_n -le $((_all + 20)) ]; do
+		unload
+		set -- $(rlctl -F $_n -L $KO $_params 2>&1)
+		case "$1 $2" in
+		"OK clean")
+			break ;;
+		"OK injected")
+			_okinj=$((_okinj + 1)) ;;
+		*" injected")
+			_inj=$((_inj + 1))
+			if loaded || [ "$(nsocks) $(nvmalloc)" != "0 0" ]; then
+				_broken=$((_broken + 1))
+				diag "fault $_n in insmod -> $1 left something behind"
+			fi ;;
+		*)
+			_broken=$((_broken + 1))
+			diag "fault $_n in insmod: rlctl said '$*'" ;;
+		esac
+		_n=$((_n + 1))
+	done
+	R_FAULTS=$((R_FAULTS + _inj + _okinj))
+	check "faults: insmod $_params: $_inj failed cleanly, $_okinj absorbed, clean run after $((_n - 1))" \
+		[ $_bare -gt 20 -a $_broken = 0 -a "$1 $2" = "OK clean" -a $_inj -gt 0 ]
+	check "  loaded, state allocated, $(st filled) sockets" \
+		[ "$(st state) $(nsocks)" = "allocated 4" ]
+}
+
 fault_setup() {
 	for f in failslab fail_page_alloc; do
 		echo 0 > /sys/kernel/debug/$f/verbose
@@ -191,6 +236,9 @@ suite_reliability() {
 		fault_site "sockets and their array" "rlctl alloc 1000" "fill 4"
 		fault_site "second fill (array growth)" "rlctl alloc 1000; rlctl fill 2" "fill 3 random:4"
 		fault_site "hog kthread" "" "hog 1"
+		fault_site "status read" "rlctl alloc 100" "-r $D/status"
+		fault_site "results read" "rlctl alloc 100; rlctl free" "-r $D/results"
+		fault_load "array_size=20000 nr_socks=4"
 		diag "faults injected: $R_FAULTS"
 	else
 		nok "fault injection: no /sys/kernel/debug/failslab on this kernel"
@@ -209,6 +257,6 @@ suite_reliability() {
 		nok "kmemleak: $KML missing"
 	fi
 	check "dmesg since boot: no KASAN, lockdep, WARN or might_sleep report" dmesg_clean
-	grep -E "$KBAD" /tmp/kmsg.all | head -n 30 | sed 's/^/# /'
+	grep -E -B 3 -A 12 "$KBAD" /tmp/kmsg.all | head -n 60 | sed 's/^/# /'
 	diag "reliability: $R_INPUTS inputs, 10000 fuzzed commands, $R_FAULTS faults injected"
 }

@@ -12,6 +12,13 @@
  *   rlctl -F N WORD...   fail the Nth fault-injectable call of the write
  *                        (/proc/thread-self/fail-nth) and print
  *                        "injected" or "clean" after the outcome
+ *   rlctl -F N -r FILE   the same for open + read to EOF + close of FILE
+ *                        (status, results: their seq_file buffers); when
+ *                        clean, also how many fault-injectable calls it made
+ *   rlctl -F N -L KO [PARAM...]
+ *                        the same for loading module KO (finit_module(2)
+ *                        with the PARAMs): the loader's allocations and the
+ *                        module's init
  *
  * CONTROL in the environment overrides the control file's path.  SIGUSR1
  * interrupts the write without killing rlctl, which then prints EINTR.
@@ -24,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -53,7 +61,8 @@ static const char *errname(int err)
 /*
  * /proc/thread-self/fail-nth, opened before it is armed: nothing between the
  * arming and the control write may allocate.  fail_nth(N) arms it (0
- * disarms); fail_read() is 1 when the armed fault was injected.
+ * disarms); fail_read() is 1 when the armed fault was injected; fail_left()
+ * is how many fault-injectable calls were still to come.
  */
 static int nth_fd = -1;
 
@@ -68,11 +77,69 @@ static void fail_nth(long n)
 	}
 }
 
-static int fail_read(void)
+static long fail_left(void)
 {
 	char buf[32] = "";
 
-	return pread(nth_fd, buf, sizeof(buf) - 1, 0) > 0 && atoi(buf) == 0;
+	if (pread(nth_fd, buf, sizeof(buf) - 1, 0) <= 0)
+		return -1;
+	return strtol(buf, NULL, 10);
+}
+
+static int fail_read(void)
+{
+	return fail_left() == 0;
+}
+
+/* Outcome of an armed open + read to EOF + close, or an armed module load. */
+static int armed_other(long nth, char **argv, int argc)
+{
+	char buf[4096], params[1024] = "";
+	int fd, err = 0, i;
+	long left;
+	ssize_t n;
+
+	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
+	if (nth_fd < 0) {
+		perror("fail-nth");
+		return 2;
+	}
+	if (!strcmp(argv[0], "-L")) {
+		fd = open(argv[1], O_RDONLY);
+		if (fd < 0) {
+			perror(argv[1]);
+			return 2;
+		}
+		for (i = 2; i < argc; i++) {
+			if (strlen(params) + strlen(argv[i]) + 2 > sizeof(params))
+				return 2;
+			if (i > 2)
+				strcat(params, " ");
+			strcat(params, argv[i]);
+		}
+		fail_nth(nth);
+		if (syscall(SYS_finit_module, fd, params, 0))
+			err = errno;
+	} else {
+		fail_nth(nth);
+		fd = open(argv[1], O_RDONLY);
+		if (fd < 0) {
+			err = errno;
+		} else {
+			while ((n = read(fd, buf, sizeof(buf))) > 0)
+				;
+			if (n < 0)
+				err = errno;
+			close(fd);
+		}
+	}
+	left = fail_left();
+	fail_nth(0);
+	if (left == 0)
+		printf("%s injected\n", err ? errname(err) : "OK");
+	else
+		printf("%s clean %ld\n", err ? errname(err) : "OK", nth - left);
+	return err != 0;
 }
 
 static void on_usr1(int sig)
@@ -106,6 +173,9 @@ int main(int argc, char **argv)
 	sigaction(SIGUSR1, &sa, NULL);
 	if (!path)
 		path = "/sys/kernel/debug/reuseport_lab/control";
+	if (argc > 4 && !strcmp(argv[1], "-F") &&
+	    (!strcmp(argv[3], "-r") || !strcmp(argv[3], "-L")))
+		return armed_other(strtol(argv[2], NULL, 10), argv + 3, argc - 3);
 	if (argc > 2 && !strcmp(argv[1], "-x")) {
 		const char *h = argv[2];
 

@@ -19,12 +19,6 @@ suite_stall() {
 	[ -n "${RL_STALL_EXTRA:-}" ] && T=$((T + RL_STALL_EXTRA))
 	diag "stall timeout in force: $T s; cond_resched_rcu: $(st cond_resched_rcu)"
 
-	# rl.stall_size= from the host, else as large as the guest's memory
-	# allows: at TCG's 2.5-6 ns a slot the plain loop of 1.4G slots (12 GiB
-	# guest) lasts well past 3 s on the stock kernel.
-	n=${RL_STALL_SIZE:-$(awk '/^MemAvailable:/ { printf "%.0f", ($2 * 1024 - 536870912) / 8 }' /proc/meminfo)}
-	diag "stall size: $n slots"
-
 	# Under TCG a vCPU loses the host CPU for milliseconds whenever the host
 	# is busy (and cross-vCPU TLB flushes stop the world), inside any
 	# section: the 1 ms bound is asserted on the best of 5 teardowns (a
@@ -37,6 +31,25 @@ suite_stall() {
 	lim=${RL_SECTION_MAX_NS:-1000000}
 	check "batch: best longest section $1 ns <= $lim ns ($m)" [ "${1:-X}" -le "$lim" ]
 	check "batch: every longest section < 1% of the timeout" [ "${5:-X}" -lt $((T * 10000000)) ]
+
+	# The stall size: rl.stall_size= from the host; else, with
+	# rl.stall_seconds=S, the size whose loop lasts S s at the ns/slot just
+	# measured (debug kernels run 5-50x slower than stock); else as large
+	# as the guest's memory allows (1.4G slots in a 12 GiB guest: at TCG's
+	# 2.5-6 ns a slot, well past 3 s on the stock kernel).  Never more than
+	# memory allows.
+	max=$(awk '/^MemAvailable:/ { printf "%.0f", ($2 * 1024 - 536870912) / 8 }' /proc/meminfo)
+	if [ -n "${RL_STALL_SIZE:-}" ]; then
+		n=$RL_STALL_SIZE
+	elif [ -n "${RL_STALL_SECONDS:-}" ]; then
+		ns=$(awk -F, 'NR > 1 { print $14 }' /tmp/section.csv | sort -n | sed -n 3p)
+		n=$(awk -v s="$RL_STALL_SECONDS" -v ns="$ns" -v m="$max" \
+			'BEGIN { n = s * 1e9 / ns; if (n > m) n = m; printf "%.0f", n }')
+		diag "measured $ns ns/slot: $RL_STALL_SECONDS s is $n slots (memory allows $max)"
+	else
+		n=$max
+	fi
+	diag "stall size: $n slots"
 
 	rlab-study -s "$n" -m plain,resched,batch -r 1 -f 1000 -n stall -o /tmp/stall.csv
 	check "CSV header" [ "$(head -n 1 /tmp/stall.csv)" = "scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled,mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections,gp_samples,gp_max_ns,stalls,stall_kind" ]
