@@ -114,6 +114,30 @@ corpus_states() {
 	rlctl reset >/dev/null
 }
 
+# fault_tally WHAT CHANGED OUTCOME...: count one armed run by its OUTCOME
+# (rlctl -F's words); CHANGED is a test that is true when the failed run
+# left the state changed.  False when the run was clean: no call was left
+# to fail.
+fault_tally() {
+	_what=$1 _changed=$2
+	shift 2
+	case "$1 $2" in
+	*" clean")
+		return 1 ;;
+	"OK injected")
+		_okinj=$((_okinj + 1)) ;;
+	*" injected")
+		_inj=$((_inj + 1))
+		if eval "$_changed"; then
+			_broken=$((_broken + 1))
+			diag "fault $_n in $_what -> $1 changed the state"
+		fi ;;
+	*)
+		_broken=$((_broken + 1))
+		diag "fault $_n in $_what: rlctl said '$*'" ;;
+	esac
+}
+
 # fault_site DESC SETUP CMD: fail the Nth fault-injectable call of CMD for
 # N = 1, 2, ... until CMD runs clean (at most RL_FAULT_MAX).  An injected
 # failure must give an errno and change nothing, or the command must succeed
@@ -125,24 +149,11 @@ fault_site() {
 		rlctl reset >/dev/null
 		[ -n "$_setup" ] && eval "$_setup" >/dev/null
 		_before=$(snap)
-		set -- $(rlctl -F $_n $_cmd)
-		case "$1 $2" in
-		*" clean")
-			break ;;
-		"OK injected")
-			_okinj=$((_okinj + 1)) ;;
-		*" injected")
-			_inj=$((_inj + 1))
-			if [ "$(snap)" != "$_before" ]; then
-				_broken=$((_broken + 1))
-				diag "fault $_n in '$_cmd' -> $1 changed the state"
-			fi ;;
-		*)
-			_broken=$((_broken + 1))
-			diag "fault $_n in '$_cmd': rlctl said '$*'" ;;
-		esac
+		_out=$(rlctl -F $_n $_cmd)
+		fault_tally "'$_cmd'" '[ "$(snap)" != "$_before" ]' $_out || break
 		_n=$((_n + 1))
 	done
+	set -- $_out
 	R_FAULTS=$((R_FAULTS + _inj + _okinj))
 	check "faults: $_desc: $_inj failed cleanly, $_okinj absorbed, clean run after $((_n - 1))" \
 		[ $_broken = 0 -a "$1 $2" = "OK clean" -a $((_inj + _okinj)) -gt 0 ]
@@ -170,24 +181,11 @@ fault_load() {
 	_n=$((_bare - 20))
 	while [ $_n -le $((_all + 20)) ]; do
 		unload
-		set -- $(rlctl -F $_n -L $KO $_params 2>&1)
-		case "$1 $2" in
-		"OK clean")
-			break ;;
-		"OK injected")
-			_okinj=$((_okinj + 1)) ;;
-		*" injected")
-			_inj=$((_inj + 1))
-			if loaded || [ "$(nsocks) $(nvmalloc)" != "0 0" ]; then
-				_broken=$((_broken + 1))
-				diag "fault $_n in insmod -> $1 left something behind"
-			fi ;;
-		*)
-			_broken=$((_broken + 1))
-			diag "fault $_n in insmod: rlctl said '$*'" ;;
-		esac
+		_out=$(rlctl -F $_n -L $KO $_params 2>&1)
+		fault_tally insmod 'loaded || [ "$(nsocks) $(nvmalloc)" != "0 0" ]' $_out || break
 		_n=$((_n + 1))
 	done
+	set -- $_out
 	R_FAULTS=$((R_FAULTS + _inj + _okinj))
 	check "faults: insmod $_params: $_inj failed cleanly, $_okinj absorbed, clean run after $((_n - 1))" \
 		[ $_bare -gt 20 -a $_broken = 0 -a "$1 $2" = "OK clean" -a $_inj -gt 0 ]
