@@ -13,12 +13,13 @@
  *                        (/proc/thread-self/fail-nth) and print
  *                        "injected" or "clean" after the outcome
  *   rlctl -F N -r FILE   the same for open + read to EOF + close of FILE
- *                        (status, results: their seq_file buffers); when
- *                        clean, also how many fault-injectable calls it made
+ *                        (status, results: their seq_file buffers)
  *   rlctl -F N -L KO [PARAM...]
  *                        the same for loading module KO (finit_module(2)
  *                        with the PARAMs): the loader's allocations and the
  *                        module's init
+ *                        With -r and -L, a clean run also prints how many
+ *                        fault-injectable calls it made.
  *
  * CONTROL in the environment overrides the control file's path.  SIGUSR1
  * interrupts the write without killing rlctl, which then prints EINTR.

@@ -36,8 +36,8 @@ suite_stall() {
 	# rl.stall_seconds=S, the size whose loop lasts S s at the ns/slot just
 	# measured (debug kernels run 5-50x slower than stock); else as large
 	# as the guest's memory allows (1.4G slots in a 12 GiB guest: at TCG's
-	# 2.5-6 ns a slot, well past 3 s on the stock kernel).  Never more than
-	# memory allows.
+	# 2.5-6 ns a slot, well past 3 s on the stock kernel).  The measured
+	# size is capped by memory; rl.stall_size= is taken as given.
 	max=$(awk '/^MemAvailable:/ { printf "%.0f", ($2 * 1024 - 536870912) / 8 }' /proc/meminfo)
 	if [ -n "${RL_STALL_SIZE:-}" ]; then
 		n=$RL_STALL_SIZE
