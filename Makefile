@@ -4,8 +4,13 @@
 #
 #   make [KERNELRELEASE=<release>|KDIR=<build dir>]   build reuseport_lab.ko
 #   make install                                       modules_install
+#   make tools                                         the user-space tools
 #   make check                                         the whole test suite
 #   make demo                                          the study, in a VM
+#   make bench                                         figures and ratios
+#   make kernels KERNELS="name ..."                    the kernel matrix
+#   make matrix [KERNELS="name ..."]                   the study per kernel
+#   make deb                                           Debian packages
 
 KERNELRELEASE ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
@@ -18,9 +23,13 @@ all:
 clean:
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(PWD) clean; fi
 	rm -f module/*.o module/.*.cmd
+	$(MAKE) -C tools clean
 
 install:
 	$(MAKE) -C $(KDIR) M=$(PWD) modules_install
+
+tools:
+	$(MAKE) -C tools
 
 check:
 	bash test/check.sh
@@ -32,6 +41,12 @@ bench:
 	bash test/bench.sh
 
 kernels:
-	bash test/kernels/build.sh
+	bash test/kernels/kernels.sh $(KERNELS)
 
-.PHONY: all clean install check demo bench kernels
+matrix:
+	bash test/matrix.sh $(KERNELS)
+
+deb:
+	bash test/deb.sh build
+
+.PHONY: all clean install tools check demo bench kernels matrix deb
