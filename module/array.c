@@ -3,7 +3,8 @@
  * reuseport_lab: the replica array, its real sockets and its three free paths.
  *
  * Nothing here takes the module's state mutex: the callers in main.c own the
- * array and its sockets exclusively while they call in.
+ * array and its sockets exclusively while they call in, and hold the mutex
+ * around rl_socks_create() (for its port cursor).
  */
 #include <linux/in.h>
 #include <linux/math64.h>
@@ -11,11 +12,13 @@
 #include <linux/overflow.h>
 #include <linux/prandom.h>
 #include <linux/rcupdate.h>
+#include <linux/rcupdate_wait.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <net/inet_sock.h>
+#include <net/ip.h>
 #include <net/sock.h>
 #include <net/sock_reuseport.h>
 
@@ -23,6 +26,13 @@
 
 /* Sockets per reuseport group: binding scans the group, so keep it small. */
 #define RL_GROUP_SOCKS	1024
+
+/* kernel_bind() takes a struct sockaddr_unsized * in newer kernels. */
+#ifdef RL_HAVE_SOCKADDR_UNSIZED
+#define RL_SOCKADDR	struct sockaddr_unsized
+#else
+#define RL_SOCKADDR	struct sockaddr
+#endif
 
 size_t rl_array_bytes(u32 size)
 {
@@ -69,10 +79,7 @@ static int rl_sock_check(const struct sock *sk)
 	return 0;
 }
 
-/*
- * A UDP socket on 127.0.0.1 with SO_REUSEPORT, bound to @port (0: let the
- * kernel pick one, which starts a new reuseport group).
- */
+/* A UDP socket on 127.0.0.1 with SO_REUSEPORT, bound to @port. */
 static int rl_sock_create(struct socket **res, __be16 port)
 {
 	struct sockaddr_in addr = {
@@ -88,7 +95,7 @@ static int rl_sock_create(struct socket **res, __be16 port)
 	if (err)
 		return err;
 	sock_set_reuseport(sock->sk);
-	err = kernel_bind(sock, (struct sockaddr *)&addr, sizeof(addr));
+	err = kernel_bind(sock, (RL_SOCKADDR *)&addr, sizeof(addr));
 	if (!err)
 		err = rl_sock_check(sock->sk);
 	if (err) {
@@ -109,7 +116,7 @@ void rl_socks_release(struct socket **socks, u32 count)
 	}
 }
 
-/* A socket bound to port 0 must start a group, not join one it met there. */
+/* A group leader must start a group, not join one it met on its port. */
 static bool rl_sock_alone(struct sock *sk)
 {
 	struct sock_reuseport *reuse;
@@ -123,34 +130,65 @@ static bool rl_sock_alone(struct sock *sk)
 }
 
 /*
+ * The next port a group leader tries: a cursor over ip_local_port_range
+ * that goes on from fill to fill (under the module's mutex), so the ports
+ * of earlier groups are mostly behind it.  Binding port 0 instead lets the
+ * kernel pick one of our own groups' ports (udp_lib_lport_inuse() counts a
+ * compatible reuseport socket as free), ever more often as groups add up.
+ */
+static int rl_port_cursor;
+
+/*
+ * A socket on a port of its own, the first of a new group: each port of the
+ * range is tried at most once.  -EADDRINUSE when none is free.
+ */
+static int rl_group_start(struct socket **res)
+{
+	int low, high, n, port, err;
+
+	inet_get_local_port_range(&init_net, &low, &high);
+	for (n = high - low + 1; n > 0; n--) {
+		if (rl_port_cursor < low || rl_port_cursor > high)
+			rl_port_cursor = low;
+		port = rl_port_cursor++;
+		if (inet_is_local_reserved_port(&init_net, port))
+			continue;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		err = rl_sock_create(res, htons(port));
+		if (err == -EADDRINUSE)
+			continue;
+		if (err)
+			return err;
+		if (rl_sock_alone((*res)->sk))
+			return 0;
+		sock_release(*res);
+		cond_resched();
+	}
+	return -EADDRINUSE;
+}
+
+/*
  * Create @count sockets in groups of RL_GROUP_SOCKS sharing one port.  On
  * failure none is left: the ones made so far are released.
  */
 int rl_socks_create(struct socket **socks, u32 count)
 {
-	unsigned int retries = 0;
 	__be16 port = 0;
 	int err = 0;
-	u32 i = 0;
+	u32 i;
 
-	while (i < count) {
-		if (i % RL_GROUP_SOCKS == 0)
-			port = 0;
-		if (fatal_signal_pending(current))
+	for (i = 0; i < count; i++) {
+		if (i % RL_GROUP_SOCKS == 0) {
+			err = rl_group_start(&socks[i]);
+			port = err ? 0 : inet_sk(socks[i]->sk)->inet_sport;
+		} else if (fatal_signal_pending(current)) {
 			err = -EINTR;
-		else
+		} else {
 			err = rl_sock_create(&socks[i], port);
+		}
 		if (err)
 			break;
-		if (!port && !rl_sock_alone(socks[i]->sk)) {
-			sock_release(socks[i]);
-			if (++retries < 16)
-				continue;
-			err = -EADDRINUSE;
-			break;
-		}
-		port = inet_sk(socks[i]->sk)->inet_sport;
-		i++;
 		cond_resched();
 	}
 	if (err)
@@ -247,6 +285,7 @@ static noinline void rl_free_plain(struct rl_array *array)
 	rcu_read_unlock();
 }
 
+/* The patch's loop, where cond_resched_rcu() is empty: one section. */
 static noinline void rl_free_resched(struct rl_array *array)
 {
 	struct bpf_map *map = &array->map;
@@ -263,6 +302,50 @@ static noinline void rl_free_resched(struct rl_array *array)
 			RCU_INIT_POINTER(array->ptrs[i], NULL);
 		}
 		cond_resched_rcu();
+	}
+	rcu_read_unlock();
+}
+
+/*
+ * The patch's loop where cond_resched_rcu() is effective: every slot is a
+ * section of its own.  The first section of every RL_RESCHED_SAMPLE is timed
+ * (two clock reads around its body, inside the section), the others run the
+ * patch's loop body untouched, bounded by the chunk's end: no per-slot test
+ * and no per-slot clock read.
+ */
+static noinline void rl_free_resched_timed(struct rl_array *array,
+					   struct rl_cost *cost)
+{
+	struct bpf_map *map = &array->map;
+	struct sock *sk;
+	u64 start, len;
+	u32 i = 0, end;
+
+	rcu_read_lock();
+	while (i < map->max_entries) {
+		end = i + min_t(u32, RL_RESCHED_SAMPLE, map->max_entries - i);
+		start = local_clock();
+		sk = rcu_dereference(array->ptrs[i]);
+		if (sk) {
+			write_lock_bh(&sk->sk_callback_lock);
+			sk->sk_user_data = NULL;
+			write_unlock_bh(&sk->sk_callback_lock);
+			RCU_INIT_POINTER(array->ptrs[i], NULL);
+		}
+		len = local_clock() - start;
+		if ((s64)len > 0)
+			cost->max_section_ns = max(cost->max_section_ns, len);
+		cond_resched_rcu();
+		for (i++; i < end; i++) {
+			sk = rcu_dereference(array->ptrs[i]);
+			if (sk) {
+				write_lock_bh(&sk->sk_callback_lock);
+				sk->sk_user_data = NULL;
+				write_unlock_bh(&sk->sk_callback_lock);
+				RCU_INIT_POINTER(array->ptrs[i], NULL);
+			}
+			cond_resched_rcu();
+		}
 	}
 	rcu_read_unlock();
 }
@@ -330,10 +413,15 @@ void rl_array_free(struct rl_array *array, enum rl_mode mode, u32 batch,
 		rl_free_plain(array);
 		break;
 	case RL_RESCHED:
-		rl_free_resched(array);
+		if (rl_cond_resched_rcu_effective())
+			rl_free_resched_timed(array, cost);
+		else
+			rl_free_resched(array);
 		break;
 	case RL_BATCH:
 		rl_free_batch(array, batch, cost);
+		break;
+	default:
 		break;
 	}
 	cost->duration_ns = ktime_get_ns() - t0;
@@ -345,12 +433,7 @@ void rl_array_free(struct rl_array *array, enum rl_mode mode, u32 batch,
 		cost->sections = 1;
 		cost->max_section_ns = cost->duration_ns;
 	} else if (mode == RL_RESCHED) {
-		/*
-		 * One section per slot: timing each would put two clock reads
-		 * in every iteration, so report the mean iteration instead.
-		 */
+		/* One section per slot, one in RL_RESCHED_SAMPLE timed. */
 		cost->sections = size;
-		cost->max_section_ns = div_u64(cost->duration_ns + size - 1,
-					       size);
 	}
 }

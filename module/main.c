@@ -40,10 +40,10 @@
 #include "rl_trace.h"
 
 #define RL_RESULTS	128	/* result rows kept */
-#define RL_MAX_ARGS	4	/* words in the longest command */
+#define RL_MAX_ARGS	5	/* words in the longest command */
 
-const char * const rl_mode_names[3] = { "plain", "resched", "batch" };
-const char * const rl_ctx_names[2] = { "worker", "sync" };
+const char * const rl_mode_names[RL_NR_MODES] = { "plain", "resched", "batch" };
+const char * const rl_ctx_names[RL_NR_CTXS] = { "worker", "sync" };
 
 enum rl_state { RL_EMPTY, RL_ALLOCATED, RL_FREEING };
 static const char * const rl_state_names[] = { "empty", "allocated", "freeing" };
@@ -65,10 +65,10 @@ static struct rl_lab {
 	struct socket **socks;		/* the sockets placed in it */
 	u32 filled;
 	struct task_struct *hog;
-	unsigned int hog_cpu;
 	/* The teardown in flight: what it frees and how. */
 	struct rl_result job;
 	bool job_probe;
+	bool job_keep;			/* keep the array for the next fill */
 	struct work_struct work;
 	u64 started;			/* teardowns started */
 	atomic64_t completed;		/* and completed */
@@ -118,12 +118,18 @@ static const struct kernel_param_ops rl_enum_ops = {
 	.get = rl_enum_get,
 };
 
-static struct rl_enum rl_free_mode = { RL_PLAIN, rl_mode_names, 3 };
+static struct rl_enum rl_free_mode = {
+	RL_PLAIN, rl_mode_names, ARRAY_SIZE(rl_mode_names)
+};
 module_param_cb(free_mode, &rl_enum_ops, &rl_free_mode, 0644);
+__MODULE_PARM_TYPE(free_mode, "string");
 MODULE_PARM_DESC(free_mode, "Default free path: plain, resched or batch");
 
-static struct rl_enum rl_free_ctx = { RL_WORKER, rl_ctx_names, 2 };
+static struct rl_enum rl_free_ctx = {
+	RL_WORKER, rl_ctx_names, ARRAY_SIZE(rl_ctx_names)
+};
 module_param_cb(free_ctx, &rl_enum_ops, &rl_free_ctx, 0644);
+__MODULE_PARM_TYPE(free_ctx, "string");
 MODULE_PARM_DESC(free_ctx,
 		 "Default teardown context: worker (system_unbound_wq) or sync");
 
@@ -151,6 +157,7 @@ static const struct kernel_param_ops rl_batch_ops = {
 
 static unsigned int batch_size = 1024;
 module_param_cb(batch_size, &rl_batch_ops, &batch_size, 0644);
+__MODULE_PARM_TYPE(batch_size, "uint");
 MODULE_PARM_DESC(batch_size,
 		 "Slots per RCU read-side section in batch mode (1..16777216)");
 
@@ -163,6 +170,7 @@ MODULE_PARM_DESC(gp_probe,
 
 static int rl_alloc(u32 size)
 {
+	lockdep_assert_held(&rl.lock);
 	if (rl.state != RL_EMPTY)
 		return -EEXIST;
 	rl.array = rl_array_alloc(size);
@@ -178,6 +186,7 @@ static int rl_fill(u32 count, enum rl_pattern pattern, u32 seed)
 	u32 empty;
 	int err;
 
+	lockdep_assert_held(&rl.lock);
 	if (rl.state == RL_EMPTY)
 		return -ENOENT;
 	if (rl.state == RL_FREEING)
@@ -213,6 +222,7 @@ static void rl_discard(void)
 {
 	struct rl_cost unused;
 
+	lockdep_assert_held(&rl.lock);
 	if (rl.state != RL_ALLOCATED)
 		return;
 	rl_array_free(rl.array, RL_BATCH, 1024, false, &unused);
@@ -225,27 +235,37 @@ static void rl_discard(void)
 	rl.state = RL_EMPTY;
 }
 
-/* The teardown proper, without rl.lock: the state is FREEING. */
+/*
+ * The teardown proper, without rl.lock: the state is FREEING, and the array
+ * and its sockets are the teardown's alone until it takes the lock again.
+ * With 'keep' the array stays, every slot NULL again after the loop.
+ */
 static void rl_teardown(void)
 {
 	struct rl_result *job = &rl.job;
-	const char *mode = rl_mode_names[job->mode];
+	bool keep = rl.job_keep;
 
-	trace_free_begin(job->size, job->filled, mode, 0);
+	trace_rl_free_begin(job->size, job->filled, job->mode, 0);
 	rl_array_free(rl.array, job->mode, job->batch, rl.job_probe,
 		      &job->cost);
-	trace_free_end(job->size, job->filled, mode, job->cost.duration_ns);
+	trace_rl_free_end(job->size, job->filled, job->mode,
+			  job->cost.duration_ns);
 	rl_socks_release(rl.socks, rl.filled);
 	kvfree(rl.socks);
-	kvfree(rl.array);
+	if (!keep)
+		kvfree(rl.array);
 
 	mutex_lock(&rl.lock);
 	job->id = rl.next_id++;
 	rl.results[job->id % RL_RESULTS] = *job;
 	rl.socks = NULL;
-	rl.array = NULL;
 	rl.filled = 0;
-	rl.state = RL_EMPTY;
+	if (keep) {
+		rl.state = RL_ALLOCATED;
+	} else {
+		rl.array = NULL;
+		rl.state = RL_EMPTY;
+	}
 	atomic64_inc(&rl.completed);
 	mutex_unlock(&rl.lock);
 	wake_up_all(&rl.idle);
@@ -274,6 +294,7 @@ static int rl_cmd_alloc(int argc, char **argv)
 {
 	u32 size = READ_ONCE(array_size);
 
+	lockdep_assert_held(&rl.lock);
 	if (argc > 2 || (argc == 2 && kstrtou32(argv[1], 10, &size)) || !size)
 		return -EINVAL;
 	return rl_alloc(size);
@@ -284,6 +305,7 @@ static int rl_cmd_fill(int argc, char **argv)
 	enum rl_pattern pattern = RL_STRIDE;
 	u32 count, seed = 1;
 
+	lockdep_assert_held(&rl.lock);
 	if (argc < 2 || argc > 3 || kstrtou32(argv[1], 10, &count) || !count)
 		return -EINVAL;
 	if (argc == 3) {
@@ -309,13 +331,16 @@ static int rl_cmd_free(int argc, char **argv, bool *run, u64 *wait_for)
 	enum rl_mode mode = READ_ONCE(rl_free_mode.val);
 	enum rl_ctx ctx = READ_ONCE(rl_free_ctx.val);
 	u32 batch = READ_ONCE(batch_size);
-	bool has_mode = false, has_ctx = false, nowait = false;
+	bool has_mode = false, has_ctx = false, nowait = false, keep = false;
 	struct rl_result *job = &rl.job;
 	int i, m, c;
 
+	lockdep_assert_held(&rl.lock);
 	for (i = 1; i < argc; i++) {
-		m = match_string(rl_mode_names, 3, argv[i]);
-		c = match_string(rl_ctx_names, 2, argv[i]);
+		m = match_string(rl_mode_names, ARRAY_SIZE(rl_mode_names),
+				 argv[i]);
+		c = match_string(rl_ctx_names, ARRAY_SIZE(rl_ctx_names),
+				 argv[i]);
 		if (!has_mode && m >= 0) {
 			mode = m;
 			has_mode = true;
@@ -329,6 +354,8 @@ static int rl_cmd_free(int argc, char **argv, bool *run, u64 *wait_for)
 			has_ctx = true;
 		} else if (!nowait && !strcmp(argv[i], "nowait")) {
 			nowait = true;
+		} else if (!keep && !strcmp(argv[i], "keep")) {
+			keep = true;
 		} else {
 			return -EINVAL;
 		}
@@ -345,6 +372,7 @@ static int rl_cmd_free(int argc, char **argv, bool *run, u64 *wait_for)
 	job->batch = mode == RL_BATCH ? batch : 0;
 	job->ctx = ctx;
 	rl.job_probe = READ_ONCE(gp_probe);
+	rl.job_keep = keep;
 	rl.state = RL_FREEING;
 	rl.started++;
 	if (ctx == RL_WORKER)
@@ -355,17 +383,24 @@ static int rl_cmd_free(int argc, char **argv, bool *run, u64 *wait_for)
 	return 0;
 }
 
+static void rl_hog_off(void)
+{
+	lockdep_assert_held(&rl.lock);
+	if (rl.hog)
+		rl_hog_stop(rl.hog);
+	rl.hog = NULL;
+}
+
 static int rl_cmd_hog(int argc, char **argv)
 {
 	struct task_struct *hog;
 	u32 cpu;
 
+	lockdep_assert_held(&rl.lock);
 	if (argc != 2)
 		return -EINVAL;
 	if (!strcmp(argv[1], "off")) {
-		if (rl.hog)
-			rl_hog_stop(rl.hog);
-		rl.hog = NULL;
+		rl_hog_off();
 		return 0;
 	}
 	if (kstrtou32(argv[1], 10, &cpu) || cpu >= nr_cpu_ids)
@@ -379,19 +414,19 @@ static int rl_cmd_hog(int argc, char **argv)
 	if (IS_ERR(hog))
 		return PTR_ERR(hog);
 	rl.hog = hog;
-	rl.hog_cpu = cpu;
 	return 0;
 }
 
 /*
  * Drops and retakes rl.lock while a teardown runs.  Only a fatal signal
- * interrupts the wait (the hog is stopped by then).
+ * interrupts the wait.  The hog is stopped first, so that it does not slow
+ * the teardown down, and again once the lock is held for good: another
+ * writer may have started one while the lock was dropped.
  */
 static int rl_cmd_reset(void)
 {
-	if (rl.hog)
-		rl_hog_stop(rl.hog);
-	rl.hog = NULL;
+	lockdep_assert_held(&rl.lock);
+	rl_hog_off();
 	while (rl.state == RL_FREEING) {
 		u64 seq = rl.started;
 		int err;
@@ -403,6 +438,7 @@ static int rl_cmd_reset(void)
 		if (err)
 			return -EINTR;
 	}
+	rl_hog_off();
 	rl_discard();
 	memset(rl.results, 0, sizeof(rl.results));
 	rl.next_id = 1;
@@ -414,6 +450,7 @@ static int rl_command(char *cmd, bool *run, u64 *wait_for)
 	char *argv[RL_MAX_ARGS], *tok;
 	int argc = 0;
 
+	lockdep_assert_held(&rl.lock);
 	while ((tok = strsep(&cmd, " \t\n\v\f\r"))) {
 		if (!*tok)
 			continue;
@@ -506,6 +543,10 @@ static const char *rl_preempt_model(void)
 {
 	if (preempt_model_rt())
 		return "rt";
+#ifdef RL_HAVE_PREEMPT_MODEL_LAZY
+	if (preempt_model_lazy())
+		return "lazy";
+#endif
 	if (preempt_model_full())
 		return "full";
 	if (preempt_model_voluntary())
@@ -540,10 +581,12 @@ static int rl_status_show(struct seq_file *m, void *v)
 	seq_printf(m, "free_ctx: %s\n",
 		   rl_ctx_names[READ_ONCE(rl_free_ctx.val)]);
 	seq_printf(m, "gp_probe: %c\n", rl_yn(READ_ONCE(gp_probe)));
-	if (rl.hog)
-		seq_printf(m, "hog: %u\n", rl.hog_cpu);
-	else
+	if (!rl.hog)
 		seq_puts(m, "hog: off\n");
+	else if (rl_hog_parked())
+		seq_puts(m, "hog: parked\n");
+	else
+		seq_printf(m, "hog: %u\n", task_cpu(rl.hog));
 	mutex_unlock(&rl.lock);
 
 	seq_printf(m, "preempt: %s%s\n",
@@ -585,6 +628,8 @@ static const struct file_operations rl_status_fops = {
 static void rl_result_show(struct seq_file *m, const struct rl_result *r)
 {
 	u64 milli = div_u64(r->cost.duration_ns * 1000, r->size);
+	u32 frac;
+	u64 whole = div_u64_rem(milli, 1000, &frac);
 
 	seq_printf(m, "%llu %u %u %s ", r->id, r->size, r->filled,
 		   rl_mode_names[r->mode]);
@@ -592,9 +637,9 @@ static void rl_result_show(struct seq_file *m, const struct rl_result *r)
 		seq_printf(m, "%u ", r->batch);
 	else
 		seq_puts(m, "- ");
-	seq_printf(m, "%s %d %llu %llu.%03llu %llu %llu %llu %llu\n",
+	seq_printf(m, "%s %d %llu %llu.%03u %llu %llu %llu %llu\n",
 		   rl_ctx_names[r->ctx], r->cost.cpu, r->cost.duration_ns,
-		   milli / 1000, milli % 1000, r->cost.max_section_ns,
+		   whole, frac, r->cost.max_section_ns,
 		   r->cost.sections, r->cost.gp_samples, r->cost.gp_max_ns);
 }
 
@@ -628,9 +673,12 @@ static int __init rl_init(void)
 		       nr_socks, array_size);
 		return -EINVAL;
 	}
+	/* Nobody else can see the state yet: the lock is for lockdep. */
+	mutex_lock(&rl.lock);
 	if (array_size) {
 		err = rl_alloc(array_size);
 		if (err) {
+			mutex_unlock(&rl.lock);
 			pr_err("array_size=%u: cannot allocate %zu bytes (%d)\n",
 			       array_size, rl_array_bytes(array_size), err);
 			return err;
@@ -644,12 +692,13 @@ static int __init rl_init(void)
 			goto out_discard;
 		}
 	}
+	mutex_unlock(&rl.lock);
 
 	rl.dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	if (IS_ERR(rl.dir)) {
 		err = PTR_ERR(rl.dir);
 		pr_err("cannot create the debugfs directory (%d)\n", err);
-		goto out_discard;
+		goto out_discard_locked;
 	}
 	/* The files are the module's only interface: no files, no module. */
 	d = debugfs_create_file("control", 0200, rl.dir, NULL, &rl_control_fops);
@@ -661,12 +710,15 @@ static int __init rl_init(void)
 		err = PTR_ERR(d);
 		pr_err("cannot create the debugfs files (%d)\n", err);
 		debugfs_remove_recursive(rl.dir);
-		goto out_discard;
+		goto out_discard_locked;
 	}
 	return 0;
 
+out_discard_locked:
+	mutex_lock(&rl.lock);
 out_discard:
 	rl_discard();
+	mutex_unlock(&rl.lock);
 	return err;
 }
 
@@ -674,9 +726,7 @@ static void __exit rl_exit(void)
 {
 	debugfs_remove_recursive(rl.dir);
 	mutex_lock(&rl.lock);
-	if (rl.hog)
-		rl_hog_stop(rl.hog);
-	rl.hog = NULL;
+	rl_hog_off();
 	mutex_unlock(&rl.lock);
 	flush_work(&rl.work);
 	mutex_lock(&rl.lock);

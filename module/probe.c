@@ -2,6 +2,8 @@
 /*
  * reuseport_lab: the grace-period probe and the SCHED_FIFO hog.
  */
+#include <linux/delay.h>
+#include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/rcupdate.h>
@@ -9,35 +11,81 @@
 
 #include "rl.h"
 
+/* Before 6.2 (no RCU_LAZY), call_rcu() never waits to request a GP. */
+#ifndef RL_HAVE_CALL_RCU_HURRY
+#define call_rcu_hurry call_rcu
+#endif
+
+/* The grace-period counter: low two bits the state, 0 when idle. */
+#define RL_GP_STATE_MASK	3UL
+#define RL_PROBE_PERIOD_NS	(1 * NSEC_PER_MSEC)
+
 /*
- * The probe is a chain of call_rcu() callbacks: each one measures the grace
- * period it waited for and queues the next, so a grace period is pending all
- * through the free loop, without any task having to be scheduled.  Only one
- * teardown runs at a time (main.c), so there is one probe, touched only by
- * the callback in flight until the chain has ended: the callback that sees
- * @stop clears @active instead of queueing another.
+ * The probe has two parts.  A chain of call_rcu_hurry() callbacks keeps a
+ * grace period requested all through the free loop (else nothing would wait
+ * for the loop's section, and no stall could be detected): each callback
+ * queues the next.  A hard-irq hrtimer on the loop's CPU reads the grace-period
+ * counter every RL_PROBE_PERIOD_NS and times each grace period from the first
+ * tick that sees it in progress to the first tick that sees it over: the grace
+ * period itself, to within one period, neither the callbacks' latency nor a
+ * request's.  A grace period already running when the probe starts is not
+ * counted (its start was not seen); the one running when the loop ends is
+ * waited for and counted.
+ *
+ * Only one teardown runs at a time (main.c), so there is one probe.  The
+ * chain's state is touched only by the callback in flight until the chain
+ * has ended: the callback that sees @stop clears @active (release) instead
+ * of queueing another.  The timer's state is read only after
+ * hrtimer_cancel(), which waits for a running callback.
  */
 static struct {
 	struct rcu_head head;
 	bool stop;
 	bool active;
-	u64 queued;
+	struct hrtimer timer;
+	unsigned long seen;	/* the counter at the last tick */
+	unsigned long gp;	/* the grace period being timed, or 0 */
+	u64 gp_start;		/* the first tick that saw it running */
 	u64 samples;
 	u64 max_ns;
 } rl_probe;
 
 static void rl_probe_cb(struct rcu_head *head)
 {
-	u64 now = ktime_get_ns();
-
-	rl_probe.samples++;
-	rl_probe.max_ns = max(rl_probe.max_ns, now - rl_probe.queued);
 	if (READ_ONCE(rl_probe.stop)) {
-		WRITE_ONCE(rl_probe.active, false);
+		/* Pairs with smp_load_acquire() in rl_probe_stop(). */
+		smp_store_release(&rl_probe.active, false);
 		return;
 	}
-	rl_probe.queued = ktime_get_ns();
-	call_rcu(&rl_probe.head, rl_probe_cb);
+	call_rcu_hurry(&rl_probe.head, rl_probe_cb);
+}
+
+static bool rl_gp_running(unsigned long seq)
+{
+	return seq & RL_GP_STATE_MASK;
+}
+
+static enum hrtimer_restart rl_probe_tick(struct hrtimer *timer)
+{
+	unsigned long seq = rcu_get_gp_seq();
+	u64 now = ktime_get_ns();
+
+	if (seq != rl_probe.seen) {
+		/* The timed grace period has ended (and others may have). */
+		if (rl_probe.gp && seq != rl_probe.gp) {
+			rl_probe.samples++;
+			rl_probe.max_ns = max(rl_probe.max_ns,
+					      now - rl_probe.gp_start);
+			rl_probe.gp = 0;
+		}
+		if (rl_gp_running(seq)) {
+			rl_probe.gp = seq;
+			rl_probe.gp_start = now;
+		}
+		rl_probe.seen = seq;
+	}
+	hrtimer_forward_now(timer, ns_to_ktime(RL_PROBE_PERIOD_NS));
+	return HRTIMER_RESTART;
 }
 
 void rl_probe_start(void)
@@ -46,21 +94,39 @@ void rl_probe_start(void)
 	rl_probe.active = true;
 	rl_probe.samples = 0;
 	rl_probe.max_ns = 0;
-	rl_probe.queued = ktime_get_ns();
-	call_rcu(&rl_probe.head, rl_probe_cb);
+	rl_probe.gp = 0;
+	/* A grace period running now started unseen: do not time it. */
+	rl_probe.seen = rcu_get_gp_seq();
+#ifdef RL_HAVE_HRTIMER_SETUP
+	hrtimer_setup(&rl_probe.timer, rl_probe_tick, CLOCK_MONOTONIC,
+		      HRTIMER_MODE_REL_HARD);
+#else
+	hrtimer_init(&rl_probe.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	rl_probe.timer.function = rl_probe_tick;
+#endif
+	hrtimer_start(&rl_probe.timer, ns_to_ktime(RL_PROBE_PERIOD_NS),
+		      HRTIMER_MODE_REL_HARD);
+	call_rcu_hurry(&rl_probe.head, rl_probe_cb);
 }
 
 /*
- * The grace period in flight when the loop ends is waited for and counted.
- * A callback that read @stop before it was set may queue its successor after
- * rcu_barrier() has queued its own: hence the loop.
+ * The grace period in flight when the loop ends is waited for, and timed by
+ * the next tick after its end.  A callback that read @stop before it was set
+ * may queue its successor after rcu_barrier() has queued its own: hence the
+ * loop.
  */
 void rl_probe_stop(u64 *samples, u64 *max_ns)
 {
+	synchronize_rcu();
+	usleep_range(2 * RL_PROBE_PERIOD_NS / NSEC_PER_USEC,
+		     3 * RL_PROBE_PERIOD_NS / NSEC_PER_USEC);
+	hrtimer_cancel(&rl_probe.timer);
+
 	WRITE_ONCE(rl_probe.stop, true);
 	do {
 		rcu_barrier();
-	} while (READ_ONCE(rl_probe.active));
+		/* Pairs with smp_store_release() in rl_probe_cb(). */
+	} while (smp_load_acquire(&rl_probe.active));
 	*samples = rl_probe.samples;
 	*max_ns = rl_probe.max_ns;
 }
@@ -68,11 +134,27 @@ void rl_probe_stop(u64 *samples, u64 *max_ns)
 /*
  * The hog spins at SCHED_FIFO on one CPU.  When the RT throttle
  * (sched_rt_runtime_us) takes the CPU back, preemption does it on preemptible
- * kernels and cond_resched() on the others, as for a user-space hog.
+ * kernels and cond_resched() on the others, as for a user-space hog.  If its
+ * CPU goes offline, hotplug moves it elsewhere (kthread_create_on_cpu() binds
+ * it but does not make it per-CPU): there it would spin on a CPU nobody asked
+ * for, maybe the teardown's, so it parks instead: it sleeps until stopped and
+ * status says so.
  */
-static int rl_hog_fn(void *unused)
+static bool rl_hog_left;
+
+static int rl_hog_fn(void *data)
 {
+	unsigned int cpu = (unsigned long)data;
+
 	while (!kthread_should_stop()) {
+		if (raw_smp_processor_id() != cpu) {
+			WRITE_ONCE(rl_hog_left, true);
+			set_current_state(TASK_INTERRUPTIBLE);
+			if (!kthread_should_stop())
+				schedule();
+			__set_current_state(TASK_RUNNING);
+			continue;
+		}
 		cpu_relax();
 		cond_resched();
 	}
@@ -83,12 +165,20 @@ struct task_struct *rl_hog_start(unsigned int cpu)
 {
 	struct task_struct *hog;
 
-	hog = kthread_create_on_cpu(rl_hog_fn, NULL, cpu, "rl_hog/%u");
+	hog = kthread_create_on_cpu(rl_hog_fn, (void *)(unsigned long)cpu, cpu,
+				    "rl_hog/%u");
 	if (IS_ERR(hog))
 		return hog;
+	WRITE_ONCE(rl_hog_left, false);
 	sched_set_fifo(hog);
 	wake_up_process(hog);
 	return hog;
+}
+
+/* The hog's CPU went offline and it no longer spins. */
+bool rl_hog_parked(void)
+{
+	return READ_ONCE(rl_hog_left);
 }
 
 void rl_hog_stop(struct task_struct *hog)

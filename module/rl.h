@@ -11,14 +11,20 @@
 struct socket;
 struct task_struct;
 
-enum rl_mode { RL_PLAIN, RL_RESCHED, RL_BATCH };
-enum rl_ctx { RL_WORKER, RL_SYNC };
+enum rl_mode { RL_PLAIN, RL_RESCHED, RL_BATCH, RL_NR_MODES };
+enum rl_ctx { RL_WORKER, RL_SYNC, RL_NR_CTXS };
 enum rl_pattern { RL_DENSE, RL_STRIDE, RL_RANDOM };
 
 #define RL_BATCH_MAX	BIT(24)
 
-extern const char * const rl_mode_names[3];
-extern const char * const rl_ctx_names[2];
+/*
+ * resched times one section in every RL_RESCHED_SAMPLE (a power of two):
+ * two clock reads per 1024 slots, none in the other iterations.
+ */
+#define RL_RESCHED_SAMPLE	1024
+
+extern const char * const rl_mode_names[RL_NR_MODES];
+extern const char * const rl_ctx_names[RL_NR_CTXS];
 
 /*
  * The layout of struct reuseport_array (kernel/bpf/reuseport_array.c): the
@@ -34,9 +40,9 @@ struct rl_array {
 /* What one run of a free loop cost. */
 struct rl_cost {
 	u64 duration_ns;	/* the free loop alone */
-	u64 max_section_ns;	/* longest RCU read-side section */
+	u64 max_section_ns;	/* longest timed RCU read-side section */
 	u64 sections;		/* read-side sections the loop used */
-	u64 gp_samples;		/* grace periods the probe completed */
+	u64 gp_samples;		/* grace periods the probe saw complete */
 	u64 gp_max_ns;		/* the longest of them */
 	int cpu;		/* CPU the loop started on */
 };
@@ -52,9 +58,16 @@ void rl_array_free(struct rl_array *array, enum rl_mode mode, u32 batch,
 		   bool probe, struct rl_cost *cost);
 bool rl_cond_resched_rcu_effective(void);
 
+/*
+ * The grace-period counter (rcu_state.gp_seq): exported by kernel/rcu/tree.c
+ * for rcutorture and declared only in kernel/rcu/rcu.h.
+ */
+unsigned long rcu_get_gp_seq(void);
+
 /* probe.c */
 struct task_struct *rl_hog_start(unsigned int cpu);
 void rl_hog_stop(struct task_struct *hog);
+bool rl_hog_parked(void);
 void rl_probe_start(void);
 void rl_probe_stop(u64 *samples, u64 *max_ns);
 

@@ -7,30 +7,41 @@
 
 #include <linux/tracepoint.h>
 
+#include "rl.h"
+
+TRACE_DEFINE_ENUM(RL_PLAIN);
+TRACE_DEFINE_ENUM(RL_RESCHED);
+TRACE_DEFINE_ENUM(RL_BATCH);
+
+#define rl_show_mode(mode)						\
+	__print_symbolic(mode,						\
+			 { RL_PLAIN, "plain" },				\
+			 { RL_RESCHED, "resched" },			\
+			 { RL_BATCH, "batch" })
+
 DECLARE_EVENT_CLASS(rl_free,
-		    TP_PROTO(u32 size, u32 filled, const char *mode,
-			     u64 duration),
+		    TP_PROTO(u32 size, u32 filled, int mode, u64 duration),
 		    TP_ARGS(size, filled, mode, duration),
 		    TP_STRUCT__entry(__field(u32, size)
 				     __field(u32, filled)
-				     __string(mode, mode)
+				     __field(int, mode)
 				     __field(u64, duration)),
 		    TP_fast_assign(__entry->size = size;
 				   __entry->filled = filled;
-				   __assign_str(mode, mode);
+				   __entry->mode = mode;
 				   __entry->duration = duration;),
 		    TP_printk("size=%u filled=%u mode=%s duration=%llu",
-			      __entry->size, __entry->filled, __get_str(mode),
-			      __entry->duration)
+			      __entry->size, __entry->filled,
+			      rl_show_mode(__entry->mode), __entry->duration)
 );
 
-/* free_begin carries duration=0; free_end the loop's duration in ns. */
-DEFINE_EVENT(rl_free, free_begin,
-	     TP_PROTO(u32 size, u32 filled, const char *mode, u64 duration),
+/* rl_free_begin carries duration=0; rl_free_end the loop's duration in ns. */
+DEFINE_EVENT(rl_free, rl_free_begin,
+	     TP_PROTO(u32 size, u32 filled, int mode, u64 duration),
 	     TP_ARGS(size, filled, mode, duration));
 
-DEFINE_EVENT(rl_free, free_end,
-	     TP_PROTO(u32 size, u32 filled, const char *mode, u64 duration),
+DEFINE_EVENT(rl_free, rl_free_end,
+	     TP_PROTO(u32 size, u32 filled, int mode, u64 duration),
 	     TP_ARGS(size, filled, mode, duration));
 
 #endif /* _RL_TRACE_H */

@@ -253,16 +253,18 @@ t_trace() {
 	diag "tracepoints"
 	load
 	T=/sys/kernel/tracing
-	check "events exist" [ -d $T/events/reuseport_lab/free_begin -a -d $T/events/reuseport_lab/free_end ]
+	check "events exist" [ -d $T/events/reuseport_lab/rl_free_begin -a -d $T/events/reuseport_lab/rl_free_end ]
 	echo > $T/trace
 	echo 1 > $T/events/reuseport_lab/enable
 	rlctl alloc 5000 >/dev/null
 	rlctl fill 7 >/dev/null
 	rlctl free batch:100 >/dev/null
 	echo 0 > $T/events/reuseport_lab/enable
-	check "free_begin traced" grep -q 'free_begin: size=5000 filled=7 mode=batch duration=0' $T/trace
+	check "rl_free_begin traced" grep -q 'rl_free_begin: size=5000 filled=7 mode=batch duration=0' $T/trace
 	d=$(field 8 $(last_row))
-	check "free_end traced with the row's duration" grep -q "free_end: size=5000 filled=7 mode=batch duration=$d" $T/trace
+	check "rl_free_end traced with the row's duration" grep -q "rl_free_end: size=5000 filled=7 mode=batch duration=$d" $T/trace
+	check "  the format prints the mode symbolically" \
+		grep -q '__print_symbolic(REC->mode' $T/events/reuseport_lab/rl_free_end/format
 	unload
 }
 
@@ -286,7 +288,116 @@ t_hog() {
 	check "  status hog: off" [ "$(st hog)" = off ]
 	check "  thread gone" [ -z "$(pidof rl_hog/1)" ]
 	expect OK hog off
+
+	# A hog whose CPU goes offline is moved elsewhere by hotplug: it must
+	# stop spinning there and status must say so.
+	if [ -w /sys/devices/system/cpu/cpu1/online ]; then
+		expect OK hog 1
+		pid=$(pidof rl_hog/1)
+		check "cpu1 offline with the hog on it" sh -c "echo 0 > /sys/devices/system/cpu/cpu1/online"
+		sleep 0.5
+		check "  status hog: parked ($(st hog))" [ "$(st hog)" = parked ]
+		check "  the hog sleeps (state S) on CPU 0" \
+			[ "$(awk '{ print $3, $39 }' /proc/$pid/stat)" = "S 0" ]
+		expect EBUSY hog 0
+		expect OK hog off
+		check "  thread gone" [ -z "$(pidof rl_hog/1)" ]
+		check "cpu1 back online" sh -c "echo 1 > /sys/devices/system/cpu/cpu1/online"
+		expect OK hog 1
+		check "  status hog: 1 again" [ "$(st hog)" = 1 ]
+		expect OK hog off
+	else
+		diag "no CPU hotplug here: hog hotplug checks left out"
+	fi
 	unload
+}
+
+# reset drops the lock while it waits for a teardown: a hog started by
+# another writer meanwhile must not survive a successful reset.
+t_reset_hog() {
+	diag "reset against a concurrent hog"
+	load
+	rlctl alloc 4000000 >/dev/null
+	rlctl free batch:1 nowait >/dev/null
+	rlctl reset > /tmp/reset.out &
+	r=$!
+	sleep 0.3
+	h=$(rlctl hog 1)
+	wait $r
+	check "the teardown was still running when 'hog 1' came ($h)" [ "$h" = OK ]
+	check "  reset -> OK" [ "$(cat /tmp/reset.out)" = OK ]
+	check "  hog off after the reset ($(st hog))" [ "$(st hog)" = off ]
+	check "  no hog thread" [ -z "$(pidof rl_hog/1)" ]
+	unload
+}
+
+# Group leaders walk ip_local_port_range: a fill succeeds while free ports
+# remain and fails with EADDRINUSE, leaving nothing, only when none is left.
+t_ports() {
+	diag "fills on a narrow port range"
+	R=/proc/sys/net/ipv4/ip_local_port_range
+	old=$(cat $R)
+	echo "40000 40031" > $R
+	load
+	rlctl alloc 40000 >/dev/null
+	expect OK fill 31744
+	check "  31 groups on 31 ports" [ "$(grep ' 0100007F:' /proc/net/udp | awk '{ print $2 }' | sort -u | wc -l)" = 31 ]
+	expect EADDRINUSE fill 2048
+	check "  the failed fill left nothing ($(st filled) placed, $(nsocks) sockets)" \
+		[ "$(st filled) $(nsocks)" = "31744 31744" ]
+	expect OK fill 1024
+	check "  all 32 ports used: 32768 sockets" [ "$(st filled) $(nsocks)" = "32768 32768" ]
+	expect EADDRINUSE fill 1
+	rlctl free sync >/dev/null
+	check "  free released them" [ "$(nsocks)" = 0 ]
+	rlctl alloc 40000 >/dev/null
+	expect OK fill 32768
+	rlctl reset >/dev/null
+	echo "$old" > $R
+	unload
+}
+
+# free ... keep: the loop and the socket release as usual, the array stays.
+t_keep() {
+	diag "free keep"
+	load
+	rlctl alloc 100000 >/dev/null
+	rlctl fill 100 >/dev/null
+	expect EINVAL free keep keep
+	expect OK free plain sync keep
+	r=$(last_row)
+	check "keep: a row as usual" row_ok "$r" 100000 100 plain - sync
+	check "  state allocated, size 100000, filled 0" \
+		[ "$(st state) $(st size) $(st filled)" = "allocated 100000 0" ]
+	check "  sockets released, array kept" [ "$(nsocks) $(nvmalloc)" = "0 1" ]
+	expect OK fill 1000 random:5
+	expect OK free keep batch:512
+	check "  worker + keep: allocated again" [ "$(st state) $(st filled)" = "allocated 0" ]
+	expect OK fill 100000 dense
+	check "  every slot was NULL again: 100000 fit" [ "$(st filled)" = 100000 ]
+	expect OK free resched keep nowait
+	expect OK wait
+	check "  rows: 3" [ "$(($(wc -l < $D/results) - 1))" = 3 ]
+	expect OK free
+	check "a free without keep frees the array" [ "$(st state) $(nvmalloc)" = "empty 0" ]
+	unload
+}
+
+# The guest helpers refuse what they cannot do instead of doing less.
+t_helpers() {
+	diag "guest helpers"
+	rlctl -x abc > /tmp/x.out 2>&1
+	check "rlctl -x with an odd number of digits: misuse (exit 2)" [ $? = 2 ]
+	(ulimit -S -n 1024; exec mkmap 100000 2000) > /tmp/mkmap.out 2>&1 &
+	m=$!
+	i=0
+	while ! grep -q closed /tmp/mkmap.out && kill -0 $m 2>/dev/null && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check "mkmap: 2000 sockets with a soft limit of 1024 descriptors" grep -q closed /tmp/mkmap.out
+	kill $m 2>/dev/null
+	wait $m 2>/dev/null
 }
 
 t_commands() {
@@ -443,6 +554,10 @@ suite_basic() {
 	t_hog
 	t_commands
 	t_reset
+	t_reset_hog
+	t_ports
+	t_keep
+	t_helpers
 	t_eintr
 	t_concurrency
 	t_rmmod

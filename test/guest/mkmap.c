@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -51,6 +52,28 @@ static int udp_reuseport(unsigned short *port)
 	return fd;
 }
 
+/*
+ * Each socket is a descriptor: raise the soft limit to what K sockets need
+ * (the default soft limit, 1024, fails with EMFILE above ~1020).
+ */
+static int nofile_for(unsigned long long k)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return -1;
+	if (rl.rlim_cur >= k + 16)
+		return 0;
+	if (rl.rlim_max < k + 16) {
+		fprintf(stderr,
+			"mkmap: %llu sockets need RLIMIT_NOFILE >= %llu (hard limit %llu)\n",
+			k, k + 16, (unsigned long long)rl.rlim_max);
+		return -1;
+	}
+	rl.rlim_cur = k + 16;
+	return setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 int main(int argc, char **argv)
 {
 	union bpf_attr attr;
@@ -67,6 +90,8 @@ int main(int argc, char **argv)
 	k = strtoull(argv[2], NULL, 10);
 	if (!n || n > UINT32_MAX || k > n)
 		return 2;
+	if (nofile_for(k))
+		return 1;
 
 	memset(&attr, 0, sizeof(attr));
 	attr.map_type = BPF_MAP_TYPE_REUSEPORT_SOCKARRAY;

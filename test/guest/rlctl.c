@@ -5,7 +5,8 @@
  * Exit status 0 on success, 1 on an errno, 2 on misuse.
  *
  *   rlctl WORD...        the words joined by single spaces
- *   rlctl -x HEX         raw bytes, given in hex (binary input, NUL bytes)
+ *   rlctl -x HEX         raw bytes, given in hex (binary input, NUL bytes);
+ *                        an odd number of digits is misuse
  *   rlctl -p LEN WORD... the command padded with spaces to LEN bytes
  *   rlctl -t WORD...     as the first form, and print the write's wall time
  *                        in ns after the outcome
@@ -180,8 +181,16 @@ int main(int argc, char **argv)
 	if (argc > 2 && !strcmp(argv[1], "-x")) {
 		const char *h = argv[2];
 
+		if (strlen(h) % 2) {
+			fprintf(stderr, "rlctl: -x: odd number of hex digits\n");
+			return 2;
+		}
 		buf = malloc(strlen(h) / 2 + 1);
-		for (i = 0; h[2 * i] && h[2 * i + 1]; i++) {
+		if (!buf) {
+			perror("rlctl");
+			return 2;
+		}
+		for (i = 0; h[2 * i]; i++) {
 			int hi = hexval(h[2 * i]), lo = hexval(h[2 * i + 1]);
 
 			if (hi < 0 || lo < 0)
@@ -204,6 +213,10 @@ int main(int argc, char **argv)
 		if (pad < len)
 			pad = len;
 		buf = malloc(pad + 1);
+		if (!buf) {
+			perror("rlctl");
+			return 2;
+		}
 		buf[0] = 0;
 		for (i = a; i < (size_t)argc; i++) {
 			if (i > (size_t)a)

@@ -52,9 +52,9 @@ suite_stall() {
 	diag "stall size: $n slots"
 
 	rlab-study -s "$n" -m plain,resched,batch -r 1 -f 1000 -n stall -o /tmp/stall.csv
-	check "CSV header" [ "$(head -n 1 /tmp/stall.csv)" = "scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled,mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections,gp_samples,gp_max_ns,stalls,stall_kind" ]
-	check "CSV: 3 rows of 20 columns" \
-		[ "$(awk -F, 'NR > 1 && NF == 20' /tmp/stall.csv | wc -l)" = 3 ]
+	check "CSV header" [ "$(head -n 1 /tmp/stall.csv)" = "scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled,mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections,gp_samples,gp_max_ns,stalls,stall_kind,accel" ]
+	check "CSV: 3 rows of 21 columns" \
+		[ "$(awk -F, 'NR > 1 && NF == 21' /tmp/stall.csv | wc -l)" = 3 ]
 
 	d=$(csv_field /tmp/stall.csv plain duration_ns)
 	s=$(csv_field /tmp/stall.csv plain stalls)

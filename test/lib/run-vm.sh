@@ -7,13 +7,18 @@
 #
 #   VMLINUX  uncompressed ELF vmlinux (booted via PVH; see stock-kernel.sh)
 #   --icount adds "-icount shift=3" (deterministic-ish timing) and forces -smp 1
+#            (and TCG)
+#
+# Accelerator: KVM (-accel kvm -cpu host) when /dev/kvm is usable, TCG
+# (-cpu max) otherwise; RL_ACCEL=tcg|kvm forces one.  The guest is told with
+# rl.accel= on its command line (rlab-study's accel column).
 #
 # Writes DIR/console.log (ttyS0: kernel log + /init chatter), DIR/out.log
 # (ttyS1: output of /lab/run, ends with "# guest-exit N"), DIR/cmdline (kernel
 # command line), DIR/qemu.cmd and DIR/qemu.err.  \r is stripped from both logs.
 # Exit: 0 guest-exit 0 | 1 guest-exit non-zero or no guest-exit line (panic..)
 #       | 124 timeout (QEMU killed) | 2 QEMU failed to start/run.
-# Prints "vm: <seconds> s" (wall time) to stderr.
+# Prints "vm: <accel> <seconds> s" (wall time) to stderr.
 set -eu
 
 die() { echo "run-vm: $*" >&2; exit 2; }
@@ -46,17 +51,37 @@ command -v "$qemu" >/dev/null || die "$qemu not found (apt install qemu-system-x
 
 mkdir -p "$out"
 rm -f "$out"/console.log "$out"/out.log "$out"/qemu.err
-cmdline="console=ttyS0 panic=-1 quiet mitigations=off${append:+ $append}"
+accel=${RL_ACCEL:-}
+if [ -z "$accel" ]; then
+	accel=tcg
+	# Usable, not just present: a /dev/kvm that opens can still fail to
+	# run a vCPU (nested hosts: "failed to set MSR", QEMU aborts), so boot
+	# the kernel once with KVM and no init; it panics at once and exits.
+	if [ -c /dev/kvm ] && { : 3<>/dev/kvm; } 2>/dev/null &&
+	   (timeout 60 "$qemu" -accel kvm -cpu host -machine q35 -m 256M \
+		-nodefaults -display none -no-reboot -kernel "$kernel" \
+		-append "panic=-1 rdinit=/rl-none init=/rl-none") \
+		</dev/null >/dev/null 2>&1; then
+		accel=kvm
+	fi
+fi
+case $accel in
+tcg) cpu=max ;;
+kvm) cpu=host ;;
+*) die "RL_ACCEL must be tcg or kvm, not '$accel'" ;;
+esac
+[ -z "$icount" ] || [ "$accel" = tcg ] || die "--icount needs TCG"
+cmdline="console=ttyS0 panic=-1 quiet mitigations=off rl.accel=$accel${append:+ $append}"
 printf '%s\n' "$cmdline" >"$out/cmdline"
 
-accel=tcg
-if [ -n "$icount" ]; then smp=1; accel="tcg -icount shift=3"; fi
+qaccel=$accel
+if [ -n "$icount" ]; then smp=1; qaccel="tcg -icount shift=3"; fi
 # -nodefaults + -display none: no VGA, NIC, monitor or implicit serial, so
 # the two -serial options are exactly ttyS0 and ttyS1.  -no-reboot turns the
 # guest's "reboot -f" (and panic=-1) into a QEMU exit.  The PVH entry of an
 # ELF vmlinux skips the bzImage real-mode/decompression path (much faster).
 # shellcheck disable=SC2086
-set -- "$qemu" -accel $accel -machine q35 -cpu max -smp "$smp" -m "$mem" \
+set -- "$qemu" -accel $qaccel -machine q35 -cpu $cpu -smp "$smp" -m "$mem" \
 	-nodefaults -display none -no-reboot \
 	-serial "file:$out/console.log" -serial "file:$out/out.log" \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline"
@@ -75,8 +100,8 @@ done
 [ -f "$out/out.log" ] && sed -i '$ s/\(.\)\(# guest-exit [0-9]*\)$/\1\n\2/' "$out/out.log"
 
 boot=$(sed -n 's/^rl-init: .* uptime \([0-9.]*\) s$/\1/p' "$out/console.log" 2>/dev/null | tail -n1)
-awk -v a="$t0" -v b="$t1" -v i="$boot" 'BEGIN {
-	printf "vm: %.1f s%s\n", b - a, i == "" ? "" : " (/lab/run started at guest uptime " i " s)" }' >&2
+awk -v a="$t0" -v b="$t1" -v i="$boot" -v acc="$accel" 'BEGIN {
+	printf "vm: %s %.1f s%s\n", acc, b - a, i == "" ? "" : " (/lab/run started at guest uptime " i " s)" }' >&2
 
 if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 	echo "run-vm: timeout after $tmo s, see $out/console.log" >&2
