@@ -12,7 +12,11 @@
 #   5. the slot loop's machine code: the kernel's reuseport_array_free()
 #      (vmlinux, addresses from /proc/kallsyms under nokaslr) against the
 #      replica's rl_free_plain() (the staged .ko);
-#   6. the wall time of the last make demo.
+#   6. natively, on this machine's own kernel (no VM, no module): the slot
+#      loop in user space with the map's layout (rlab-repro -L), against the
+#      replica's plain loop under TCG; and a real map closed while a thread
+#      times grace periods (rlab-repro), against an idle window;
+#   7. the wall time of the last make demo.
 # Logs in out/bench/.  Environment: BENCH_N (default 100M), BENCH_REPS (5).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +28,7 @@ n=${BENCH_N:-100M}
 reps=${BENCH_REPS:-5}
 
 bash test/lib/deps.sh
-eval "$(test/lib/stock-kernel.sh)"
+eval "$(test/lib/stock-kernel.sh deb12)"
 test/lib/stage.sh "$kdir" "$out/stock.cpio.gz" > "$out/stage.log" 2>&1 ||
 	{ cat "$out/stage.log"; exit 1; }
 
@@ -131,6 +135,21 @@ if [ $# = 2 ]; then
 	fi
 else
 	echo "disasm: no reuseport_array_free address from the guest"
+fi
+
+# 6. natively
+make -s -C tools rlab-repro > "$out/tools.log" 2>&1 || cat "$out/tools.log"
+tools/rlab-repro -L "$n" -r "$reps" > "$out/native.log" 2> "$out/native.err" || cat "$out/native.err"
+nat=$(sed -n 's/^native: .*ns_per_slot=\([0-9.]*\).*/\1/p' "$out/native.log")
+echo "native: n=$slots ns_per_slot=${nat:-?} tcg_ns_per_slot=$(ratio "$p" "$slots") tcg_native=$(ratio "$(ratio "$p" "$slots")" "${nat:-0}" 1)"
+rn=${BENCH_REPRO_N:-400M}
+if tools/rlab-repro -s "$rn" -r 1 -n bench -o "$out/repro.csv" > "$out/repro.log" 2>&1; then
+	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		{ g[$c["mode"]] = $c["gp_max_ns"]; s = $c["size"]; st = $c["stalls"] }
+		END { printf "repro: n=%s gp_max_ms=%.1f idle_gp_max_ms=%.1f ratio=%.1f stalls=%s (this machine'"'"'s kernel, natively)\n",
+			s, g["kernel"] / 1e6, g["idle"] / 1e6, g["idle"] > 0 ? g["kernel"] / g["idle"] : 0, st }' "$out/repro.csv"
+else
+	echo "repro: rlab-repro failed or bpf(2) refused here: $(tail -n 1 "$out/repro.log")"
 fi
 
 last=$(ls -d results/*/ 2>/dev/null | tail -n 1)

@@ -1,11 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make check: install what is missing, build with W=1, run sparse and
-# checkpatch, test modinfo and DKMS on the host, then the guest suites in
-# QEMU.  Prints TAP-like lines and ends with "N passed, N failed".
+# make check: install what is missing, fetch and build the kernels make
+# check runs (test/kernels/kernels.tsv, column check), build the module
+# against each with W=1 and sparse, run checkpatch, modinfo, DKMS and the
+# Debian packages on the host, rlab-repro on the host's own kernel, then the
+# guest suites of test/check.tsv in QEMU.  Prints TAP-like lines and ends
+# with "N passed, N failed".
 #
-# Environment: RL_OUT (logs, default out/check), RL_CACHE (kernels, sources).
+# Environment: RL_OUT (logs, default out/check), RL_CACHE (kernels, sources),
+# RL_CHECK_KERNELS (the kernels to run, default those of the table).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -15,7 +19,7 @@ rm -rf "$out"
 mkdir -p "$out"
 t_all=$(date +%s)
 
-# timed NAME COMMAND...: run and report the wall time
+# timed COMMAND...: run and report the wall time
 timed() {
 	local t0 rc=0
 	t0=$(date +%s)
@@ -38,40 +42,88 @@ finish() {
 	exit
 }
 
+# relay NAME LOG: the TAP of a finished run (a guest's, or a host script's)
+# as our own lines; a run that did not finish its plan fails.
+relay() {
+	local name=$1 log=$2 n=0 plan=none line
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok "$name: ${line#ok * - }"; n=$((n + 1)) ;;
+		"not ok "*) nok "$name: ${line#not ok * - }"; n=$((n + 1)) ;;
+		1..*) plan=${line#1..} ;;
+		"# guest-exit"*) ;;
+		"#"*) echo "# $name: ${line#\# }" ;;
+		esac
+	done < "$log"
+	check "$name: ran its whole plan ($n of $plan)" [ "$plan" = "$n" ]
+	[ "$plan" = "$n" ]
+}
+
 if ! timed test/lib/deps.sh > "$out/deps.log" 2>&1; then
 	nok "install the dependencies (see $out/deps.log)"
 	finish
 fi
-eval "$(test/lib/stock-kernel.sh)" || { nok "stock kernel"; finish; }
-kver=${vmlinux##*vmlinux-}
-ksrc=$(test/lib/ksrc.sh) || { nok "kernel source"; finish; }
 
-# Static checks
-make -s clean KDIR="$kdir" >/dev/null 2>&1
-check "build against $kver with W=1" \
-	logto "$out/build.log" make KDIR="$kdir" W=1
-check "  no compiler warning" nope grep -q 'warning:' "$out/build.log"
-check "  reuseport_lab.ko built" test -f reuseport_lab.ko
-make KDIR="$kdir" C=2 > "$out/sparse.log" 2>&1
-check "sparse (C=2): no finding" \
-	nope grep -E -q '(warning|error):' "$out/sparse.log"
-grep -E '(warning|error):' "$out/sparse.log" | head -n 20 | sed 's/^/# /'
-for f in module/*.c module/*.h test/guest/*.c Kbuild Makefile; do
+# The kernels: fetched (stock) or built (cached), "<name> <vmlinux> <kdir>"
+kernels=${RL_CHECK_KERNELS:-$(bash test/kernels/kernels.sh --list check | xargs)}
+# shellcheck disable=SC2086
+if timed bash test/kernels/kernels.sh $kernels > "$out/kernels.txt" 2> "$out/kernels.log"; then
+	ok "make kernels: $kernels"
+else
+	nok "make kernels $kernels (see $out/kernels.log)"
+	tail -n 20 "$out/kernels.log" | sed 's/^#*/#   /'
+fi
+grep -E '^(fetch|build):' "$out/kernels.log" | sed 's/^/# /'
+kline() { awk -v n="$1" '$1 == n' "$out/kernels.txt"; }
+release() { cat "$1/include/config/kernel.release" 2>/dev/null; }
+
+# Static checks: the module against every kernel's headers, W=1 and sparse,
+# in a copy of the tree (one build directory a kernel).
+static_checks() {
+	local name=$1 kdir=$2 b=$out/build-$1
+	rm -rf "$b"
+	mkdir -p "$b"
+	cp -a Kbuild module "$b/"
+	check "$name: build with W=1" logto "$b/build.log" make -C "$kdir" M="$b" W=1 modules
+	check "$name:   no compiler warning" nope grep -q 'warning:' "$b/build.log"
+	grep 'warning:' "$b/build.log" | head -n 10 | sed 's/^/#   /'
+	make -C "$kdir" M="$b" C=2 CHECK="$sparse" modules > "$b/sparse.log" 2>&1
+	check "$name: sparse (C=2) ran on the 3 files" \
+		[ "$(grep -c '^ *CHECK .*module/.*\.c$' "$b/sparse.log")" = 3 ]
+	check "$name: sparse (C=2): no finding" \
+		nope grep -E -q '(warning|error):|not available or not up to date' "$b/sparse.log"
+	grep -E '(warning|error):' "$b/sparse.log" | head -n 10 | sed 's/^/#   /'
+}
+sparse=$(bash test/lib/sparse.sh 2> "$out/sparse-build.log") ||
+	nok "build sid's sparse (see $out/sparse-build.log)"
+while read -r -u 3 name _ kdir; do
+	static_checks "$name" "$kdir"
+done 3< "$out/kernels.txt"
+
+ksrc=$(test/lib/ksrc.sh) || { nok "kernel source (checkpatch)"; finish; }
+for f in module/*.c module/*.h test/guest/*.c tools/*.c Kbuild Makefile; do
+	[ -f "$f" ] || continue
 	check "checkpatch --strict $f" \
 		perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree -q -f "$f"
 done
 
-info=$(modinfo reuseport_lab.ko)
+ko=$out/build-$(awk 'NR == 1 { print $1 }' "$out/kernels.txt")/reuseport_lab.ko
+info=$(modinfo "$ko")
 for k in description version; do
-	check "modinfo $k" match "$(modinfo -F $k reuseport_lab.ko)" '..*'
+	check "modinfo $k" match "$(modinfo -F $k "$ko")" '..*'
 done
-check "modinfo license GPL" [ "$(modinfo -F license reuseport_lab.ko)" = GPL ]
+check "modinfo license GPL" [ "$(modinfo -F license "$ko")" = GPL ]
 for p in array_size nr_socks free_mode batch_size free_ctx gp_probe; do
-	check "modinfo parm $p has a description" \
-		match "$(echo "$info" | sed -n "s/^parm: *$p://p")" '...*'
+	check "modinfo parm $p has a description and a type" \
+		match "$(echo "$info" | sed -n "s/^parm: *$p://p")" '...* ([a-z]*)'
 done
 
-# DKMS against the installed Debian headers
+# 32-bit: compiled against an i386 configuration (no 64-bit libgcc calls)
+timed bash test/i386.sh > "$out/i386.log" 2>&1
+relay i386 "$out/i386.log"
+
+# DKMS by hand, against the installed Debian headers (README's fallback)
+kver=$(ls /lib/modules | grep -- '-amd64$' | sort -V | tail -n 1)
 dkms_test() {
 	local ver src
 	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
@@ -96,41 +148,55 @@ dkms_test() {
 }
 timed dkms_test
 
-# vm_suite NAME VMLINUX INITRD MEM SMP TIMEOUT APPEND: one guest, its TAP
-# relayed line by line; a guest that did not finish its plan fails.
+# The Debian packages: make deb, install, DKMS builds for every stock kernel
+# of the run (the .ko of each goes to $out/deb-ko/<release>/), purge.
+debkdirs=
+while read -r -u 3 name _ kdir; do
+	case $(awk -v n="$name" '$1 == n { print $2 }' test/kernels/kernels.tsv) in
+	stock) debkdirs="$debkdirs $(release "$kdir"):$kdir" ;;
+	esac
+done 3< "$out/kernels.txt"
+RL_DEB_KDIRS=${debkdirs# } RL_DEB_OUT=$out/deb-ko timed bash test/deb.sh check \
+	> "$out/deb.log" 2>&1
+relay deb "$out/deb.log"
+
+# rlab-repro on the host's own kernel (natively, no module)
+timed bash test/repro.sh > "$out/repro.log" 2>&1
+relay repro "$out/repro.log"
+
+# The guest suites
 vm_suite() {
-	local name=$1 kernel=$2 initrd=$3 mem=$4 smp=$5 tmo=$6 append=$7
-	local d=$out/vm-$name rc=0 n=0 plan=none line
-	test/lib/run-vm.sh --kernel "$kernel" --initrd "$initrd" --out "$d" \
-		--mem "$mem" --smp "$smp" --timeout "$tmo" --append "$append" \
+	local kernel=$1 name=$2 mem=$3 smp=$4 tmo=$5 kosrc=$6 append=$7
+	local line image kdir initrd=$out/$name.cpio.gz ko='' facts rc=0
+	line=$(kline "$kernel")
+	[ -n "$line" ] || return 0
+	read -r _ image kdir <<<"$line"
+	if [ "$kosrc" = deb ]; then
+		ko=$out/deb-ko/$(release "$kdir")/reuseport_lab.ko
+		check "$name: the DKMS package built the module for $kernel" [ -f "$ko" ] || return 0
+	fi
+	check "$name: stage the module and the guest tests" \
+		logto "$out/stage-$name.log" test/lib/stage.sh "$kdir" "$initrd" $ko || return 0
+	# shellcheck disable=SC2046
+	set -- $(bash test/kernels/kernels.sh --facts "$kernel")
+	facts="rl.preempt=$2 rl.kernel_facts=$3,$4,$5,$6"
+	test/lib/run-vm.sh --kernel "$image" --initrd "$initrd" --out "$out/vm-$name" \
+		--mem "$mem" --smp "$smp" --timeout "$tmo" --append "$facts $append" \
 		2> "$out/vm-$name.err" || rc=$?
-	diag "$name: $(grep '^vm:' "$out/vm-$name.err")"
-	while IFS= read -r line; do
-		case $line in
-		"ok "*) ok "$name: ${line#ok * - }"; n=$((n + 1)) ;;
-		"not ok "*) nok "$name: ${line#not ok * - }"; n=$((n + 1)) ;;
-		1..*) plan=${line#1..} ;;
-		"# guest-exit"*) ;;
-		"#"*) echo "# $name: ${line#\# }" ;;
-		esac
-	done < "$d/out.log"
-	check "$name: guest ran its whole plan ($n of $plan, run-vm exit $rc)" \
-		[ "$plan" = "$n" ]
-	if [ "$plan" != "$n" ]; then
+	diag "$name: $(grep '^vm:' "$out/vm-$name.err") (run-vm exit $rc)"
+	if ! relay "$name" "$out/vm-$name/out.log"; then
 		diag "$name: console tail:"
-		tail -n 30 "$d/console.log" | sed 's/^/#   /'
+		tail -n 30 "$out/vm-$name/console.log" | sed 's/^/#   /'
 	fi
 }
+while read -r -u 3 kernel name mem smp tmo kosrc append; do
+	case $kernel in '#'*|'') continue ;; esac
+	timed vm_suite "$kernel" "$name" "$mem" "$smp" "$tmo" "$kosrc" "$append"
+done 3< test/check.tsv
 
-initrd=$out/stock.cpio.gz
-if check "stage the module and guest tests for $kver" \
-	logto "$out/stage.log" test/lib/stage.sh "$kdir" "$initrd"; then
-	timed vm_suite stock "$vmlinux" "$initrd" 1G 2 600 \
-		"rl.suite=basic,fidelity rl.sizes=10M rl.reps=1 rl.preempt=dynamic:voluntary rl.kernel_facts=y,n,no-op,250"
-	timed vm_suite stall "$vmlinux" "$initrd" 12G 2 900 \
-		"rl.suite=stall rcupdate.rcu_cpu_stall_timeout=3"
-	# The study report from the stall suite's rows
-	sed -n 's/^# csv: //p' "$out/vm-stall/out.log" > "$out/stall.csv"
+# The study report from the Debian 12 stall suite's rows
+if [ -f "$out/vm-deb12-stall/out.log" ]; then
+	sed -n 's/^# csv: //p' "$out/vm-deb12-stall/out.log" > "$out/stall.csv"
 	check "rlab-report makes study.md and plots from the guest's CSV" \
 		logto "$out/report.log" tools/rlab-report "$out/stall.csv" "$out/report"
 	for png in ns_per_slot max_section gp_latency; do
@@ -139,45 +205,5 @@ if check "stage the module and guest tests for $kver" \
 	done
 	check "  study.md has the stall row" \
 		grep -q '| plain .*rcu_preempt:self-detected' "$out/report/study.md"
-fi
-# The kernels where cond_resched_rcu() is effective (make kernels: cached
-# builds of linux-source-6.1), with their expected status facts.
-kernel_suites() {
-	local flavour image kdir initrd
-	while read -r flavour image kdir; do
-		initrd=$out/$flavour.cpio.gz
-		check "stage the module and guest tests for $flavour" \
-			logto "$out/stage-$flavour.log" test/lib/stage.sh "$kdir" "$initrd" || continue
-		case $flavour in
-		nopreempt)
-			timed vm_suite nopreempt "$image" "$initrd" 1G 2 900 \
-				"rl.suite=basic rl.preempt=none rl.kernel_facts=n,n,effective,250"
-			timed vm_suite nopreempt-stall "$image" "$initrd" 9G 2 1200 \
-				"rl.suite=stall rcupdate.rcu_cpu_stall_timeout=3 rl.stall_size=1000000000"
-			;;
-		debug)
-			timed vm_suite debug "$image" "$initrd" 2G 2 1800 \
-				"rl.suite=basic,reliability rl.preempt=full rl.kernel_facts=y,y,effective,250 rl.freeing_size=40000000"
-			# PROVE_RCU waits 5 s more before it warns: 3 + 5 s.
-			# The loop is sized from the ns/slot measured in the
-			# guest to last 12 s (~250 ns/slot: ~48M slots).  A
-			# 1024-slot section takes ~0.25 ms here, and ticks
-			# under lockdep and KASAN stretch it: bound 5 ms.
-			timed vm_suite debug-stall "$image" "$initrd" 2G 2 1800 \
-				"rl.suite=stall rcupdate.rcu_cpu_stall_timeout=3 rl.stall_extra=5 rl.stall_seconds=12 rl.section_size=2M rl.section_max_ns=5000000"
-			;;
-		esac
-	done < "$out/kernels.txt"
-}
-
-flavours=${RL_CHECK_FLAVOURS:-nopreempt debug}
-# shellcheck disable=SC2086
-if bash test/kernels/build.sh $flavours > "$out/kernels.txt" 2> "$out/kernels.log"; then
-	ok "make kernels: $(awk '{ print $1 }' "$out/kernels.txt" | xargs)"
-	grep '^build:' "$out/kernels.log" | sed 's/^/# /'
-	kernel_suites
-else
-	nok "make kernels (see $out/kernels.log)"
-	tail -n 20 "$out/kernels.log" | sed 's/^/#   /'
 fi
 finish

@@ -28,3 +28,23 @@ suite_bench() {
 	while read -r l; do diag "csv: $l"; done < /tmp/bench.csv
 	unload
 }
+
+# The matrix: the replica's three loops at sizes calibrated in this boot,
+# then the real map at the larger size (rl.hog=, rl.reps=, rl.name=,
+# rl.stall_extra=).
+suite_matrix() {
+	load
+	rlab-study -s auto -m plain,resched,batch -r "${RL_REPS:-1}" \
+		${RL_HOG:+-H "$RL_HOG"} -n "$RL_NAME" -T "${RL_STALL_EXTRA:-0}" \
+		-o /tmp/matrix.csv
+	check "matrix: replica rows written" [ "$(wc -l < /tmp/matrix.csv)" -gt 1 ]
+	n=$(awk -F, 'NR > 1 { print $7 }' /tmp/matrix.csv | sort -n | tail -n 1)
+	unload
+	if [ -n "$n" ]; then
+		rlab-repro -s "$n" -r "${RL_REPS:-1}" ${RL_HOG:+-H "$RL_HOG"} \
+			-n "$RL_NAME" -A "${RL_ACCEL:-tcg}" -o /tmp/matrix.csv
+		check "matrix: the real map at $n slots (rlab-repro exit $?)" \
+			grep -q ',kernel,' /tmp/matrix.csv
+	fi
+	while read -r l; do diag "csv: $l"; done < /tmp/matrix.csv
+}

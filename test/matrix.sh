@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make matrix [KERNELS="name ..."]: the study on every kernel of the matrix,
+# one boot per kernel and scenario of test/matrix.tsv.  Default kernels:
+# every kernel of test/kernels/kernels.tsv, and the posted patch and the
+# bounded-section change on the real function of the kernels where
+# cond_resched_rcu() is not empty (sid-lazy, 6.1-nopreempt) and of the
+# report's configuration (sid-reporter).
+# Leaves out/matrix/: matrix.csv (every row), matrix.md (one row per kernel
+# and scenario), each boot's logs.  Environment: RL_SCENARIOS (a subset of
+# the scenarios), RL_MATRIX_MEM (guest memory, default: what the host has
+# free less 2 GiB, at most 14 GiB).
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+out=${RL_OUT:-$top/out/matrix}
+mkdir -p "$out"
+t_all=$(date +%s)
+
+bash test/lib/deps.sh
+if [ $# -gt 0 ]; then
+	kernels="$*"
+else
+	kernels="$(bash test/kernels/kernels.sh --list | xargs) sid-lazy+resched sid-lazy+batch 6.1-nopreempt+resched sid-reporter+resched"
+fi
+want=${RL_SCENARIOS:-$(awk '!/^#/ && NF { print $1 }' test/matrix.tsv | xargs)}
+mem=${RL_MATRIX_MEM:-$(awk '/^MemAvailable:/ { g = int($2 / 2^20) - 2; if (g > 14) g = 14; print g "G" }' /proc/meminfo)}
+
+echo "matrix: kernels: $kernels; scenarios: $want; guest memory $mem"
+# shellcheck disable=SC2086
+bash test/kernels/kernels.sh $kernels > "$out/kernels.txt" 2> "$out/kernels.log" ||
+	{ tail -n 20 "$out/kernels.log"; exit 1; }
+grep -E '^(fetch|build):' "$out/kernels.log" | sed 's/^/matrix: /'
+
+csv=$out/matrix.csv
+rm -f "$csv"
+while read -r -u 3 name image kdir; do
+	initrd=$out/$name.cpio.gz
+	test/lib/stage.sh "$kdir" "$initrd" > "$out/stage-$name.log" 2>&1 ||
+		{ echo "matrix: $name: staging failed, see $out/stage-$name.log"; continue; }
+	# PROVE_RCU kernels wait 5 s more before they warn.
+	extra=0
+	grep -qs '^CONFIG_PROVE_RCU=y' "$kdir/.config" && extra=5
+	for sc in $want; do
+		line=$(awk -v s="$sc" '$1 == s' test/matrix.tsv)
+		[ -n "$line" ] || { echo "matrix: no scenario $sc" >&2; exit 1; }
+		set -- $line
+		cpus=$2 hog=$3 timeout=$4 reps=$5
+		[ "$hog" = - ] && hog=
+		d=$out/$name-$sc
+		echo "matrix: $name/$sc: cpus=$cpus hog=${hog:-off} timeout=${timeout}s (elapsed $(($(date +%s) - t_all)) s)"
+		append="rcupdate.rcu_cpu_stall_timeout=$timeout loglevel=3 rl.suite=matrix"
+		append="$append rl.name=$name/$sc rl.reps=$reps rl.stall_extra=$extra${hog:+ rl.hog=$hog}"
+		test/lib/run-vm.sh --kernel "$image" --initrd "$initrd" --out "$d" \
+			--mem "$mem" --smp "$cpus" --timeout 3600 --append "$append" \
+			2> "$d.err" || echo "matrix: $name/$sc: guest failed, see $d"
+		test/lib/guest-csv.sh "$d/out.log" "$csv"
+	done
+done 3< "$out/kernels.txt"
+
+# One row per kernel and scenario: the kernel's facts, then per mode the
+# stalls (k/n and kind) and ns/slot at the larger size.
+facts=$(bash test/kernels/kernels.sh --facts $(awk '{ print $1 }' "$out/kernels.txt"))
+awk -F, -v facts="$facts" '
+BEGIN {
+	n = split(facts, L, "\n")
+	for (i = 1; i <= n; i++) { split(L[i], f, " "); F[f[1]] = f[2] " | " f[3] " | " f[4] " | " f[5] }
+}
+NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+$c["mode"] == "idle" { idle[$1] = $c["gp_max_ns"]; next }
+{
+	sc = $1; if (!(sc in seen)) { seen[sc] = 1; order[++ns] = sc }
+	ver[sc] = $c["kernel"]; acc[sc] = $c["accel"]
+	m = $c["mode"]; s = $c["size"] + 0
+	if (s >= big[sc, m]) {
+		if (s > big[sc, m]) { st[sc, m] = 0; nr[sc, m] = 0; kind[sc, m] = "" }
+		big[sc, m] = s; nr[sc, m]++; nps[sc, m] = $c["ns_per_slot"]
+		if ($c["stalls"] + 0 > 0) { st[sc, m]++; if (kind[sc, m] == "") kind[sc, m] = $c["stall_kind"] }
+		if (m == "kernel") gp[sc] = $c["gp_max_ns"]
+	}
+}
+function cell(sc, m) {
+	if (!((sc, m) in nr)) return "-"
+	return sprintf("%d/%d %s, %s ns/slot", st[sc, m], nr[sc, m], st[sc, m] ? kind[sc, m] : "no stall", nps[sc, m] == "" ? "?" : nps[sc, m])
+}
+END {
+	print "| kernel/scenario | release | preempt | preempt_rcu | debug_atomic_sleep | cond_resched_rcu | size | plain | resched | batch | real map (kernel) | real map gp max / idle |"
+	print "|---|---|---|---|---|---|--:|---|---|---|---|---|"
+	for (i = 1; i <= ns; i++) {
+		sc = order[i]; k = sc; sub(/\/.*/, "", k)
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", sc, ver[sc],
+			(k in F) ? F[k] : "? | ? | ? | ?", big[sc, "plain"], cell(sc, "plain"),
+			cell(sc, "resched"), cell(sc, "batch"), cell(sc, "kernel"),
+			sprintf("%.0f ms / %.0f ms", gp[sc] / 1e6, idle[sc] / 1e6)
+	}
+}' "$csv" > "$out/matrix.md"
+cat "$out/matrix.md"
+echo "matrix: done in $(($(date +%s) - t_all)) s: $out/matrix.md"
