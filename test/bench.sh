@@ -71,6 +71,8 @@ col() {
 slots=$(sed -n 's/^# fid: 1 real \([0-9]*\) .*/\1/p' "$log")
 p=$(col batch plain) b=$(col batch batch)
 echo "batch_plain: n=$slots plain_ns=$p batch_ns=$b ratio=$(ratio "$b" "$p") (target <= 1.03; medians of $reps)"
+bs=$(awk -F, '$1 == "batch" && $9 == "batch" { print $15 }' "$out/bench.csv" | sort -n | head -n 1)
+echo "batch_section: n=$slots best_longest_section_ns=$bs (target <= 1000000; best of $reps)"
 off=$(col probe-N plain) on=$(col probe-Y plain)
 echo "probe: n=$slots off_ns=$off on_ns=$on ratio=$(ratio "$on" "$off") (target <= 1.02)"
 rp=$(fid "$log" replica) rd=$(fid "$log" real)

@@ -398,6 +398,28 @@ t_helpers() {
 	check "mkmap: 2000 sockets with a soft limit of 1024 descriptors" grep -q closed /tmp/mkmap.out
 	kill $m 2>/dev/null
 	wait $m 2>/dev/null
+
+	# rlab-study dies after its alloc (a fill that cannot get a port): it
+	# must reset what it made, so the next run can start.
+	load
+	R=/proc/sys/net/ipv4/ip_local_port_range
+	old=$(cat $R)
+	echo "40000 40000" > $R
+	rlab-study -s 10000 -f 2000 -m plain -r 1 -H 1 -o /tmp/dead.csv 2>/tmp/dead.err
+	check "rlab-study fails when its fill fails (exit $?)" [ $? != 0 ]
+	echo "$old" > $R
+	check "  and leaves the module empty, no hog ($(st state), hog $(st hog))" \
+		[ "$(st state) $(st hog) $(nsocks)" = "empty off 0" ]
+	check "  the next run starts" \
+		rlab-study -s 10000 -f 10 -m plain -r 1 -o /tmp/next.csv
+	rt=$(cat /proc/sys/kernel/sched_rt_runtime_us)
+	echo -1 > /proc/sys/kernel/sched_rt_runtime_us
+	rlab-study -s 10000 -m plain -r 1 -H 1 -o /tmp/rt.csv 2>/tmp/rt.err
+	check "rlab-study refuses a hog with RT throttling off (exit $?)" \
+		grep -q 'RT throttling is off' /tmp/rt.err
+	echo "$rt" > /proc/sys/kernel/sched_rt_runtime_us
+	check "  no hog, no array left" [ "$(st state) $(st hog)" = "empty off" ]
+	unload
 }
 
 t_commands() {

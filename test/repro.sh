@@ -1,0 +1,348 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# repro.sh: test tools/rlab-repro on the host's own kernel (no VM, no
+# module; root and bpf(2) needed for the map tests, which are skipped with a
+# reason where bpf(2) is refused).  Builds it with make -C tools, prints TAP
+# ("ok N - ...", "not ok N - ...", "# ..." comments, "1..N" last) and exits
+# 0 iff every test passed.  Asserts facts, never timings: arguments, exit
+# statuses, messages, the CSV's shape and values, the RLIMIT_NOFILE raise,
+# the hog's refusal, the kernel-message classifier.  Under 2 minutes; the
+# maps are 1M slots (8 MB).
+#
+# Environment: RL_KSRC, an unpacked kernel tree for checkpatch.pl (else the
+# reuseport_lab cache, /tmp/linux-source-6.1, or the three files it needs
+# from /usr/src/linux-source-6.1.tar.xz).
+
+# (functions below are called through check)
+# shellcheck disable=SC2317
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin=$top/tools/rlab-repro
+tmp=$(mktemp -d /tmp/rlab-repro-test.XXXXXX) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+T_N=0
+T_FAIL=0
+ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
+nok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*"; }
+skip() { T_N=$((T_N + 1)); echo "ok $T_N - # SKIP $*"; }
+diag() { echo "# $*"; }
+# check DESC COMMAND...: ok when COMMAND succeeds
+check() {
+	local _desc=$1
+	shift
+	if "$@"; then ok "$_desc"; else nok "$_desc"; fi
+}
+# match STRING REGEX: the whole STRING matches the extended REGEX
+match() { printf '%s\n' "$1" | grep -Eqx -- "$2"; }
+finish() {
+	echo "1..$T_N"
+	[ "$T_FAIL" -eq 0 ]
+	exit
+}
+
+# run ARGS...: $out, $err and $rc of rlab-repro ARGS
+run() {
+	"$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	out=$(cat "$tmp/out")
+	err=$(cat "$tmp/err")
+}
+
+# col ROW N: the Nth CSV field of ROW
+col() { printf '%s\n' "$1" | cut -d, -f"$2"; }
+# mode_row MODE: the first row of $out with that mode
+mode_row() { printf '%s\n' "$out" | awk -F, -v m="$1" '$9 == m { print; exit }'; }
+# gt A B: A > B, both integers (A may be empty)
+gt() { [ -n "$1" ] && [ "$1" -gt "$2" ] 2>/dev/null; }
+# a private mount namespace, so that files can be faked for one command
+private() { unshare -m --propagation private sh -c "$1"; }
+
+header=scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled,mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections,gp_samples,gp_max_ns,stalls,stall_kind,accel
+
+# --- build
+if make -C "$top/tools" -B >"$tmp/build" 2>&1; then
+	ok "make -C tools builds rlab-repro"
+else
+	nok "make -C tools builds rlab-repro"
+	sed 's/^/# /' "$tmp/build"
+	finish
+fi
+if grep -q 'warning:' "$tmp/build"; then
+	nok "no compiler warning (-Wall -Wextra)"
+	grep 'warning:' "$tmp/build" | sed 's/^/# /'
+else
+	ok "no compiler warning (-Wall -Wextra)"
+fi
+static_bin() { readelf -l "$bin" >"$tmp/elf" 2>&1 && ! grep -q INTERP "$tmp/elf"; }
+check "rlab-repro is static (no program interpreter)" static_bin
+
+cp_pl=
+for d in "${RL_KSRC:-}" "${RL_CACHE:-$HOME/.cache/reuseport_lab}"/src/*/linux-source-6.1 \
+	/tmp/linux-source-6.1; do
+	[ -n "$d" ] && [ -f "$d/scripts/checkpatch.pl" ] && { cp_pl=$d/scripts/checkpatch.pl; break; }
+done
+if [ -z "$cp_pl" ] && [ -r /usr/src/linux-source-6.1.tar.xz ]; then
+	diag "unpacking checkpatch.pl from /usr/src/linux-source-6.1.tar.xz"
+	tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$tmp" --wildcards \
+		'linux-source-6.1/scripts/checkpatch.pl' \
+		'linux-source-6.1/scripts/spelling.txt' \
+		'linux-source-6.1/scripts/const_structs.checkpatch' 2>/dev/null &&
+		cp_pl=$tmp/linux-source-6.1/scripts/checkpatch.pl
+fi
+if [ -n "$cp_pl" ]; then
+	if (cd "$tmp" && perl "$cp_pl" --strict --no-tree -q -f "$top/tools/rlab-repro.c") >"$tmp/cp" 2>&1; then
+		ok "checkpatch --strict tools/rlab-repro.c"
+	else
+		nok "checkpatch --strict tools/rlab-repro.c"
+		sed 's/^/# /' "$tmp/cp" | head -n 20
+	fi
+else
+	skip "checkpatch: no kernel source (apt install linux-source-6.1)"
+fi
+
+# --- bad arguments: status 2, the usage and what is wrong
+# bad "DESC" MESSAGE-REGEX ARGS...
+bad() {
+	local _desc=$1 re=$2
+	shift 2
+	run "$@"
+	if [ "$rc" -eq 2 ] && printf '%s\n' "$err" | grep -q '^usage: ' &&
+	   printf '%s\n' "$err" | grep -Eq -- "$re" && [ -z "$out" ]; then
+		ok "bad arguments: $_desc: exit 2, usage, '$re'"
+	else
+		nok "bad arguments: $_desc: exit 2, usage, '$re' (got $rc)"
+		printf '%s\n' "$err" | head -n 3 | sed 's/^/# /'
+	fi
+}
+bad "no arguments" '-s SIZE is needed'
+bad "-s 0" '-s: bad size' -s 0
+bad "-s 5G (over 2^32-1)" '-s: bad size' -s 5G
+bad "-s 4294967296" '-s: bad size' -s 4294967296
+bad "-s 12X" '-s: bad size' -s 12X
+bad "-s 1.5M" '-s: bad size' -s 1.5M
+bad "-s without a value" '-s needs an argument' -s
+bad "-k over the size" 'more sockets than slots' -s 100 -k 101
+bad "-k not a number" '-k: bad socket count' -s 1M -k ten
+bad "-r 0" '-r: bad repetition count' -s 1M -r 0
+bad "-H not a number" '-H: bad CPU number' -s 1M -H x
+bad "-H an offline CPU" 'no such online CPU' -s 1M -H $(($(getconf _NPROCESSORS_CONF) + 1))
+bad "-n with a comma" '-n: the scenario must be one word' -s 1M -n a,b
+bad "-A empty" '-A: the accel must be one word' -s 1M -A ''
+bad "unknown option" 'unknown option -x' -s 1M -x
+bad "an operand" 'unexpected arguments' -s 1M extra
+bad "-L with a bad size" '-L: bad size' -L 0
+bad "-L with -o" 'do not apply to -L and -S' -L 1M -o "$tmp/x.csv"
+bad "-S with -r" '-S takes no other option' -S -r 2
+run -s 5G
+check "a bad size names the range" match "$(printf '%s\n' "$err" | head -n 1)" \
+	'rlab-repro: -s: bad size \(1 to 4294967295 slots, K/M/G suffixes\)'
+
+# --- the native loop
+run -L 10M
+line=$(printf '%s\n' "$out" | head -n 1)
+if [ "$rc" -eq 0 ] &&
+   match "$line" 'native: n=10000000 ns_per_slot=[0-9]+\.[0-9]{3} \(best of 3\) median [0-9]+\.[0-9]{3}' &&
+   awk -v l="$line" 'BEGIN { split(l, a, /[= ]/); exit !(a[5] + 0 > 0) }'; then
+	ok "-L 10M: a native line with a positive ns_per_slot"
+else
+	nok "-L 10M: a native line with a positive ns_per_slot (rc $rc: $line)"
+fi
+run -L -s 100K -r 5 -k 0
+check "-L -s 100K -r 5 -k 0: best of 5" match "$out" \
+	'native: n=100000 ns_per_slot=[0-9]+\.[0-9]{3} \(best of 5\) median [0-9]+\.[0-9]{3}'
+
+# an array larger than the memory: refused before anything is allocated
+avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
+if [ "${avail:-0}" -lt 32000 ]; then
+	for m in -L -s; do
+		run $m 4G -r 1
+		check "$m 4G (32 GB) with ${avail} MB available: exit 1, MemAvailable named, no output" \
+			sh -c "[ $rc -eq 1 ] && [ -z '$out' ] && printf '%s' '$err' | grep -q 'MB needed (and 256 MB to spare), MemAvailable is'"
+	done
+else
+	skip "memory refusal: more than 32 GB available"
+fi
+
+# --- the kernel-message classifier (-S), as rlab-study's stall_scan
+# classify EXPECTED LINE...
+classify() {
+	local want=$1 got
+	shift
+	got=$(printf '%s\n' "$@" | "$bin" -S)
+	if [ "$got" = "$want" ]; then
+		ok "-S: '$want'"
+	else
+		nok "-S: '$want' (got '$got')"
+	fi
+}
+classify "0 none" "rcu: INFO: no stall here" "random line"
+classify "1 rcu_preempt:self-detected+tasks-blocked" \
+	"[  100.123456] rcu: INFO: rcu_preempt self-detected stall on CPU" \
+	"[  100.123460] rcu: 	Tasks blocked on level-0 rcu_node (CPUs 0-1): P123/1:b..l"
+classify "2 rcu_sched:detected+kthread-starved" \
+	"4,1234,5678,-;rcu: INFO: rcu_sched detected stalls on CPUs/tasks:" \
+	"4,1235,5679,-;rcu: rcu_sched kthread starved for 2101 jiffies! g4 f0x0" \
+	"4,1236,5680,c;rcu: INFO: rcu_sched detected stalls on CPUs/tasks:"
+classify "1 rcu_preempt:expedited" \
+	"rcu: INFO: rcu_preempt detected expedited stalls on CPUs/tasks: { 1-... } 21002 jiffies s: 225 root: 0x2/."
+classify "1 softlockup" "watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [kworker/u4:1:55]"
+classify "2 rcu_preempt:detected+softlockup" \
+	"rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:" \
+	"watchdog: BUG: soft lockup - CPU#0 stuck for 23s! [x:1]"
+
+# --- the real map
+run -s 1M -k 100 -r 1
+if [ "$rc" -eq 2 ] && printf '%s\n' "$err" | grep -q 'refuses bpf(2)'; then
+	diag "$err"
+	skip "bpf(2) refused on this machine: the map tests (exit 2 and the message checked)"
+	finish
+fi
+check "-s 1M -k 100 -r 1: exit 0" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || printf '%s\n' "$err" | sed 's/^/# /'
+check "the header: the study's 20 columns and accel" \
+	[ "$(printf '%s\n' "$out" | head -n 1)" = "$header" ]
+check "a kernel row and an idle row after the header" \
+	[ "$(printf '%s\n' "$out" | sed 1d | cut -d, -f9 | tr '\n' ' ')" = "kernel idle " ]
+check "every line has 21 columns" \
+	[ "$(printf '%s\n' "$out" | awk -F, 'NF != 21' | wc -l)" -eq 0 ]
+k=$(mode_row kernel)
+i=$(mode_row idle)
+accel=native
+grep -q 'rl\.suite=' /proc/cmdline && accel=tcg
+timeout=$(cat /sys/module/rcupdate/parameters/rcu_cpu_stall_timeout 2>/dev/null)
+model=$(sed -n 's/.*[([]\([a-z]*\)[])].*/\1/p' /sys/kernel/debug/sched/preempt 2>/dev/null)
+check "kernel row: mode kernel, size 1000000, filled 100, rep 1" \
+	[ "$(col "$k" 7-9),$(col "$k" 12)" = "1000000,100,kernel,1" ]
+check "kernel row: accel $accel" [ "$(col "$k" 21)" = "$accel" ]
+check "kernel row: kernel $(uname -r), $(grep -c '^processor' /proc/cpuinfo) cpus, hog off" \
+	[ "$(col "$k" 2),$(col "$k" 6),$(col "$k" 5)" = "$(uname -r),$(grep -c '^processor' /proc/cpuinfo),off" ]
+check "kernel row: batch -, ctx worker" [ "$(col "$k" 10-11)" = "-,worker" ]
+check "kernel row: scenario ${model:-unknown}-t${timeout:-unknown}, stall_timeout ${timeout}" \
+	[ "$(col "$k" 1),$(col "$k" 4)" = "${model:-unknown}-t${timeout:-unknown},$timeout" ]
+check "kernel row: preempt '${model:+dynamic:$model}' (sched/preempt's mode)" \
+	[ "$(col "$k" 3)" = "${model:+dynamic:$model}" ]
+check "kernel row: gp_samples >= 1" gt "$(col "$k" 17)" 0
+check "kernel row: gp_max_ns > 0" gt "$(col "$k" 18)" 0
+check "kernel row: max_section_ns and sections empty" [ "$(col "$k" 15-16)" = "," ]
+dur=$(col "$k" 13)
+nps=$(col "$k" 14)
+if [ -z "$dur" ]; then
+	check "kernel row: duration_ns empty (loop not timed), so is ns_per_slot" [ -z "$nps" ]
+else
+	per_slot() { gt "$dur" 0 && [ "$(awk -v d="$dur" 'BEGIN { printf "%d.%03d", d / 1e6, (d % 1e6) / 1e3 }')" = "$nps" ]; }
+	check "kernel row: duration_ns > 0 and ns_per_slot = duration_ns / size" per_slot
+fi
+if [ -r /dev/kmsg ]; then
+	check "kernel row: stalls a count, stall_kind classified" \
+		match "$(col "$k" 19-20)" '[0-9]+,(none|rcu[a-z_]*:(detected|self-detected|expedited)(\+[a-z+-]+)?|softlockup)'
+fi
+check "idle row: size 1000000, filled 0, rep 1, accel $accel" \
+	[ "$(col "$i" 7-8),$(col "$i" 12),$(col "$i" 21)" = "1000000,0,1,$accel" ]
+check "idle row: duration_ns (the window) > 0, gp_samples >= 1, gp_max_ns > 0" \
+	sh -c "[ '$(col "$i" 13)' -gt 0 ] && [ '$(col "$i" 17)' -ge 1 ] && [ '$(col "$i" 18)' -gt 0 ]"
+check "stderr: one progress line per rep with the loop, gp max and idle" \
+	match "$(printf '%s\n' "$err" | grep -c 'rep 1/1: window .* gp max .* (idle ')" 1
+
+# -o: a header once, rows appended
+csv=$tmp/study.csv
+run -s 1M -k 10 -r 1 -o "$csv"
+run -s 1M -k 10 -r 2 -o "$csv"
+check "-o CSV: nothing on stdout" [ -z "$out" ]
+check "-o CSV twice: one header, 6 rows" \
+	[ "$(grep -c '^scenario,' "$csv"),$(sed 1d "$csv" | wc -l)" = "1,6" ]
+check "-o CSV: header first" [ "$(head -n 1 "$csv")" = "$header" ]
+check "-r 2: reps 1 and 2" [ "$(sed 1d "$csv" | cut -d, -f12 | tr '\n' ' ')" = "1 1 1 1 2 2 " ]
+
+# -n, -A, -k 0
+run -s 1M -k 0 -r 1 -n myscen -A kvm
+k=$(mode_row kernel)
+check "-n myscen -A kvm -k 0: scenario, accel, filled 0, no duration" \
+	[ "$rc,$(col "$k" 1),$(col "$k" 21),$(col "$k" 8),$(col "$k" 13)" = "0,myscen,kvm,0," ]
+
+# faked files, in a private mount namespace
+if unshare -m --propagation private true 2>/dev/null; then
+	echo "quiet rl.suite=stall" >"$tmp/cmdline"
+	printf 'none voluntary (full) lazy\n' >"$tmp/preempt"
+	private "mount -t tmpfs none /sys/kernel/debug && mkdir /sys/kernel/debug/sched &&
+		cp '$tmp/preempt' /sys/kernel/debug/sched/preempt &&
+		mount --bind '$tmp/cmdline' /proc/cmdline &&
+		'$bin' -s 1M -k 10 -r 1" >"$tmp/out" 2>/dev/null
+	k=$(awk -F, '$9 == "kernel"' "$tmp/out")
+	check "rl.suite= in /proc/cmdline: accel tcg" [ "$(col "$k" 21)" = tcg ]
+	check "sched/preempt '(full)': preempt dynamic:full, scenario full-t$timeout" \
+		[ "$(col "$k" 3),$(col "$k" 1)" = "dynamic:full,full-t$timeout" ]
+	mkfifo "$tmp/fifo"
+	private "mount --bind '$tmp/fifo' /dev/kmsg && '$bin' -s 1M -k 10 -r 1" >"$tmp/out" 2>/dev/null
+	k=$(awk -F, '$9 == "kernel"' "$tmp/out")
+	check "/dev/kmsg unreadable: stalls and stall_kind empty, gp columns kept" \
+		sh -c "[ '$(col "$k" 19-20)' = , ] && [ '$(col "$k" 18)' -gt 0 ]"
+	echo -1 >"$tmp/rt"
+	private "mount --bind '$tmp/rt' /proc/sys/kernel/sched_rt_runtime_us && '$bin' -s 1M -r 1 -H 0" \
+		>"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check "-H with sched_rt_runtime_us -1: refused, exit 1, nothing written" \
+		sh -c "[ $rc -eq 1 ] && grep -q 'sched_rt_runtime_us is -1' '$tmp/err' && [ ! -s '$tmp/out' ]"
+else
+	skip "faked /proc/cmdline, sched/preempt, /dev/kmsg, sched_rt_runtime_us: no unshare -m"
+fi
+
+# -H: a real hog, where RT throttling is on
+cpus=$(getconf _NPROCESSORS_ONLN)
+rt=$(cat /proc/sys/kernel/sched_rt_runtime_us 2>/dev/null)
+if [ "$rt" = -1 ]; then
+	run -s 1M -r 1 -H 0
+	check "-H 0: refused here (sched_rt_runtime_us is -1), exit 1" \
+		sh -c "[ $rc -eq 1 ] && printf '%s' '$err' | grep -q 'sched_rt_runtime_us is -1'"
+elif [ "$cpus" -lt 2 ]; then
+	skip "-H: one CPU only"
+else
+	hc=$((cpus - 1))
+	run -s 1M -k 100 -r 1 -H $hc
+	k=$(mode_row kernel)
+	i=$(mode_row idle)
+	check "-H $hc: exit 0, hog column $hc on both rows" \
+		[ "$rc,$(col "$k" 5),$(col "$i" 5)" = "0,$hc,$hc" ]
+fi
+
+# RLIMIT_NOFILE: raised to fit the sockets, up to the hard limit, beyond it
+# with CAP_SYS_RESOURCE; else a clear failure
+run_limited() {
+	bash -c "ulimit $1 256 && $2 '$bin' -s 1M -k 2000 -r 1" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	k=$(awk -F, '$9 == "kernel"' "$tmp/out")
+}
+limit_msg='RLIMIT_NOFILE: -k 2000 needs 2064 open files; the limit is 256 (hard 256) and raising it failed'
+run_limited -Sn ""
+check "ulimit -Sn 256 (soft), -k 2000: raised, 2000 sockets placed" \
+	[ "$rc,$(col "$k" 8)" = "0,2000" ]
+eff=$(awk '/^CapEff:/ { print $2 }' /proc/self/status)
+run_limited -n ""
+if [ $(( 0x${eff:-0} >> 24 & 1 )) -eq 1 ]; then
+	check "ulimit -n 256 (soft and hard), CAP_SYS_RESOURCE, -k 2000: raised, 2000 sockets placed" \
+		[ "$rc,$(col "$k" 8)" = "0,2000" ]
+else
+	diag "no CAP_SYS_RESOURCE here: the hard limit cannot be raised"
+	check "ulimit -n 256 (soft and hard), no CAP_SYS_RESOURCE, -k 2000: exit 1 naming RLIMIT_NOFILE" \
+		sh -c "[ $rc -eq 1 ] && grep -q '$limit_msg' '$tmp/err' && [ ! -s '$tmp/out' ]"
+fi
+if setpriv --bounding-set=-sys_resource true 2>/dev/null; then
+	run_limited -n "setpriv --inh-caps=-sys_resource --bounding-set=-sys_resource"
+	check "ulimit -n 256 with CAP_SYS_RESOURCE dropped, -k 2000: exit 1 naming RLIMIT_NOFILE" \
+		sh -c "[ $rc -eq 1 ] && grep -q '$limit_msg' '$tmp/err' && [ ! -s '$tmp/out' ]"
+else
+	skip "RLIMIT_NOFILE refusal: setpriv cannot drop CAP_SYS_RESOURCE"
+fi
+
+# a machine that refuses bpf(2): root without capabilities
+if setpriv --bounding-set=-all true 2>/dev/null; then
+	setpriv --inh-caps=-all --bounding-set=-all "$bin" -s 1M -r 1 >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check "bpf(2) refused (no capabilities): exit 2, a clear message, no CSV" \
+		sh -c "[ $rc -eq 2 ] && grep -q 'this machine refuses bpf(2) for BPF_MAP_TYPE_REUSEPORT_SOCKARRAY: BPF_MAP_CREATE: Operation not permitted' '$tmp/err' && [ ! -s '$tmp/out' ] && ! grep -q '^usage:' '$tmp/err'"
+else
+	skip "bpf(2) refusal: setpriv cannot drop capabilities"
+fi
+
+finish
