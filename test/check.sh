@@ -156,7 +156,8 @@ while read -r -u 3 name _ kdir; do
 	stock) debkdirs="$debkdirs $(release "$kdir"):$kdir" ;;
 	esac
 done 3< "$out/kernels.txt"
-RL_DEB_KDIRS=${debkdirs# } RL_DEB_OUT=$out/deb-ko timed bash test/deb.sh check \
+RL_DEB_KDIRS=${debkdirs# } RL_DEB_OUT=$out/deb-ko RL_DEB_LOGS=$out/deb \
+	timed bash test/deb.sh check \
 	> "$out/deb.log" 2>&1
 relay deb "$out/deb.log"
 

@@ -91,8 +91,20 @@ for name in $want; do
 	test/lib/guest-csv.sh "$d/out.log" "$res/study.csv"
 done
 
+# Real hardware: this machine, natively (no VM, no module): the slot loop
+# in user space, and a real map on its own kernel (where bpf(2) is allowed).
+make -s -C tools rlab-repro > "$res/tools.log" 2>&1 || cat "$res/tools.log"
+native=$(tools/rlab-repro -L 100M -r 5 2> "$res/native.err" |
+	sed -n 's/^native: .*ns_per_slot=\([0-9.]*\).*/\1/p')
+echo "demo: native slot loop: ${native:-?} ns/slot (rlab-repro -L 100M)"
+if [ -z "${QUICK:-}" ]; then
+	tools/rlab-repro -s 400M -r 3 -n host-native -A native -o "$res/study.csv" \
+		> "$res/repro.log" 2>&1 ||
+		echo "demo: rlab-repro on this machine's kernel: $(tail -n 1 "$res/repro.log")"
+fi
+
 echo
-tools/rlab-report "$res/study.csv" "$res"
+tools/rlab-report "$res/study.csv" "$res" $native
 rm -f "$res/initramfs.cpio.gz"
 echo
 echo "demo: done in $(($(date +%s) - t_all)) s: $res/study.md"
