@@ -17,7 +17,10 @@
 #      replica's plain loop under TCG; and a real map closed while a thread
 #      times grace periods (rlab-repro), against an idle window;
 #   7. the wall time of the last make demo.
-# Logs in out/bench/.  Environment: BENCH_N (default 100M), BENCH_REPS (5).
+# Logs in out/bench/.  Environment: BENCH_N (default 100M), BENCH_REPS (5),
+# KERNELS (default deb12): 1, 4 and 6 on the first; 2, 3 and 5 (fidelity,
+# icount, disasm) on each, since struct bpf_map and the compiler differ
+# from kernel to kernel.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -28,15 +31,25 @@ n=${BENCH_N:-100M}
 reps=${BENCH_REPS:-5}
 
 bash test/lib/deps.sh
-eval "$(test/lib/stock-kernel.sh deb12)"
-test/lib/stage.sh "$kdir" "$out/stock.cpio.gz" > "$out/stage.log" 2>&1 ||
-	{ cat "$out/stage.log"; exit 1; }
+kernels=${KERNELS:-deb12}
+# shellcheck disable=SC2086
+bash test/kernels/kernels.sh $kernels > "$out/kernels.txt" 2> "$out/kernels.log" ||
+	{ tail -n 20 "$out/kernels.log"; exit 1; }
+first=$(awk 'NR == 1 { print $1 }' "$out/kernels.txt")
+
+# stage_for NAME: vmlinux, kdir and initrd of kernel NAME, staged once
+stage_for() {
+	read -r _ vmlinux kdir <<<"$(awk -v n="$1" '$1 == n' "$out/kernels.txt")"
+	initrd=$out/$1.cpio.gz
+	[ -f "$initrd" ] || test/lib/stage.sh "$kdir" "$initrd" > "$out/stage-$1.log" 2>&1 ||
+		{ cat "$out/stage-$1.log"; exit 1; }
+}
 
 vm() {
 	local name=$1
 	shift
 	echo "bench: boot $name" >&2
-	test/lib/run-vm.sh --kernel "$vmlinux" --initrd "$out/stock.cpio.gz" \
+	test/lib/run-vm.sh --kernel "$vmlinux" --initrd "$initrd" \
 		--out "$out/$name" --timeout 3600 "$@" 2> "$out/$name.err" ||
 		echo "bench: $name: guest failed, see $out/$name" >&2
 }
@@ -59,6 +72,7 @@ ratio() {
 }
 
 t0=$(date +%s)
+stage_for "$first"
 vm main --mem 4G --append "nokaslr rl.suite=bench,fidelity rl.sizes=$n rl.reps=$reps"
 vm icount --icount --mem 1G --append "rl.suite=fidelity rl.sizes=10M rl.reps=3"
 vm stall --mem 12G --append "rl.suite=fidstall rcupdate.rcu_cpu_stall_timeout=3"
@@ -75,19 +89,6 @@ bs=$(awk -F, '$1 == "batch" && $9 == "batch" { print $15 }' "$out/bench.csv" | s
 echo "batch_section: n=$slots best_longest_section_ns=$bs (target <= 1000000; best of $reps)"
 off=$(col probe-N plain) on=$(col probe-Y plain)
 echo "probe: n=$slots off_ns=$off on_ns=$on ratio=$(ratio "$on" "$off") (target <= 1.02)"
-rp=$(fid "$log" replica) rd=$(fid "$log" real)
-echo "fidelity: n=$slots replica_ns_per_slot=$(ratio "$rp" "$slots") real_ns_per_slot=$(ratio "$rd" "$slots") ratio=$(ratio "$rp" "$rd")"
-al=$(fid "$log" alloc_ns) cr=$(fid "$log" create_ns)
-echo "alloc: n=$slots alloc_ms=$(ratio "$al" 1000000 1) create_ms=$(ratio "$cr" 1000000 1) ratio=$(ratio "$al" "$cr")"
-
-ilog=$out/icount/out.log
-islots=$(sed -n 's/^# fid: 1 real \([0-9]*\) .*/\1/p' "$ilog")
-ip=$(fid "$ilog" replica) id=$(fid "$ilog" real)
-echo "icount: n=$islots replica_insn_per_slot=$(ratio "$ip" "$((${islots:-1} * 8))" 2) real_insn_per_slot=$(ratio "$id" "$((${islots:-1} * 8))" 2) ratio=$(ratio "$ip" "$id")"
-
-slog=$out/stall/out.log
-echo "stall: $(sed -n 's/^# at /at /p' "$slog"); $(grep -c '^ok' "$slog") of 2 checks ok"
-
 # loop_insns: the slot loop of a function disassembled on stdin (objdump
 # --no-show-raw-insn): from the target of its last backward conditional jump
 # to that jump, with registers, jump and call targets and a 0x0
@@ -119,25 +120,52 @@ loop_insns() {
 		}
 	}'
 }
-sym=$(sed -n 's/^# sym: reuseport_array_free //p' "$log")
-set -- $sym
-if [ $# = 2 ]; then
-	objdump -d --no-show-raw-insn --start-address=0x$1 --stop-address=0x$2 \
-		"$vmlinux" | loop_insns > "$out/loop-kernel.txt"
-	(cd "$out" && zcat stock.cpio.gz | cpio -i --quiet --to-stdout lab/reuseport_lab.ko > rl.ko)
-	objdump -d --no-show-raw-insn "$out/rl.ko" |
-		awk '/<rl_free_plain>:/ { on = 1; next } on && /^$/ { exit } on' |
-		loop_insns > "$out/loop-replica.txt"
-	if [ -s "$out/loop-kernel.txt" ] &&
-	   cmp -s "$out/loop-kernel.txt" "$out/loop-replica.txt"; then
-		echo "disasm: slot loop of $(wc -l < "$out/loop-kernel.txt") instructions, kernel and replica identical (registers aside)"
+# fidelity_lines LOG ILOG: the fidelity, alloc, icount and disasm lines of
+# kernel $k from its main boot's and its icount boot's logs.
+fidelity_lines() {
+	local log=$1 ilog=$2 fs rp rd al cr islots ip id sym
+	fs=$(sed -n 's/^# fid: 1 real \([0-9]*\) .*/\1/p' "$log")
+	rp=$(fid "$log" replica) rd=$(fid "$log" real)
+	echo "fidelity: $k n=$fs replica_ns_per_slot=$(ratio "$rp" "$fs") real_ns_per_slot=$(ratio "$rd" "$fs") ratio=$(ratio "$rp" "$rd")"
+	al=$(fid "$log" alloc_ns) cr=$(fid "$log" create_ns)
+	echo "alloc: $k n=$fs alloc_ms=$(ratio "$al" 1000000 1) create_ms=$(ratio "$cr" 1000000 1) ratio=$(ratio "$al" "$cr")"
+
+	islots=$(sed -n 's/^# fid: 1 real \([0-9]*\) .*/\1/p' "$ilog")
+	ip=$(fid "$ilog" replica) id=$(fid "$ilog" real)
+	echo "icount: $k n=$islots replica_insn_per_slot=$(ratio "$ip" "$((${islots:-1} * 8))" 2) real_insn_per_slot=$(ratio "$id" "$((${islots:-1} * 8))" 2) ratio=$(ratio "$ip" "$id")"
+
+	sym=$(sed -n 's/^# sym: reuseport_array_free //p' "$log")
+	set -- $sym
+	if [ $# = 2 ]; then
+		objdump -d --no-show-raw-insn --start-address=0x$1 --stop-address=0x$2 \
+			"$vmlinux" | loop_insns > "$out/loop-kernel-$k.txt"
+		zcat "$initrd" | (cd "$out" && cpio -i --quiet --to-stdout lab/reuseport_lab.ko > "rl-$k.ko")
+		objdump -d --no-show-raw-insn "$out/rl-$k.ko" |
+			awk '/<rl_free_plain>:/ { on = 1; next } on && /^$/ { exit } on' |
+			loop_insns > "$out/loop-replica-$k.txt"
+		if [ -s "$out/loop-kernel-$k.txt" ] &&
+		   cmp -s "$out/loop-kernel-$k.txt" "$out/loop-replica-$k.txt"; then
+			echo "disasm: $k: slot loop of $(wc -l < "$out/loop-kernel-$k.txt") instructions, kernel and replica identical (registers aside)"
+		else
+			echo "disasm: $k: slot loops differ (kernel $(wc -l < "$out/loop-kernel-$k.txt"), replica $(wc -l < "$out/loop-replica-$k.txt") instructions):"
+			diff "$out/loop-kernel-$k.txt" "$out/loop-replica-$k.txt" | sed 's/^/    /'
+		fi
 	else
-		echo "disasm: slot loops differ (kernel $(wc -l < "$out/loop-kernel.txt"), replica $(wc -l < "$out/loop-replica.txt") instructions):"
-		diff "$out/loop-kernel.txt" "$out/loop-replica.txt" | sed 's/^/    /'
+		echo "disasm: $k: no reuseport_array_free address from the guest"
 	fi
-else
-	echo "disasm: no reuseport_array_free address from the guest"
-fi
+}
+
+slog=$out/stall/out.log
+echo "stall: $first: $(sed -n 's/^# at /at /p' "$slog"); $(grep -c '^ok' "$slog") of 2 checks ok"
+k=$first
+fidelity_lines "$log" "$out/icount/out.log"
+for k in $(awk 'NR > 1 { print $1 }' "$out/kernels.txt"); do
+	stage_for "$k"
+	vm "main-$k" --mem 4G --append "nokaslr rl.suite=fidelity rl.sizes=$n rl.reps=3"
+	vm "icount-$k" --icount --mem 1G --append "rl.suite=fidelity rl.sizes=10M rl.reps=3"
+	fidelity_lines "$out/main-$k/out.log" "$out/icount-$k/out.log"
+done
+stage_for "$first"
 
 # 6. natively
 make -s -C tools rlab-repro > "$out/tools.log" 2>&1 || cat "$out/tools.log"
