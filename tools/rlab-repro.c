@@ -35,7 +35,10 @@
  *   -S           classify the kernel messages on stdin (dmesg lines or
  *                /dev/kmsg records) and print "STALLS KIND", as in the CSV
  *
- * One teardown: the map and its sockets are made, a thread calls
+ * One teardown: the map and its sockets are made, a thread on each CPU
+ * (at most 4, pinned, so that one of them runs whichever CPU the kworker
+ * holds; at SCHED_FIFO 51, above the hog, so that no other load delays
+ * them: they sleep but for a syscall now and then) calls
  * membarrier(MEMBARRIER_CMD_GLOBAL) back to back (each call waits for one
  * RCU grace period: synchronize_rcu()), /dev/kmsg is read from its end, and
  * the map fd is closed.  The window runs from the close until the map's
@@ -51,9 +54,8 @@
  *   - at most 60 s + 100 ns a slot (a note on stderr).
  * The loop itself is timed through the sockets: the loop clears each
  * socket's sk_user_data, and until then the kernel refuses to put the
- * socket in another map (EBUSY).  One thread per CPU (at most 4, pinned;
- * on the hog's CPU at a SCHED_FIFO priority above the hog's) offers an
- * 8-slot probe map a socket near the start of the map (slot
+ * socket in another map (EBUSY).  Another thread on each of those CPUs
+ * offers an 8-slot probe map a socket near the start of the map (slot
  * i * SIZE / SOCKS for thread i) every 20 us (or every 1/256 of the time
  * since it started, if longer) until it is taken, then one near the end
  * (slot (SOCKS - 1 - i) * SIZE / SOCKS), so that each release is bracketed
@@ -65,7 +67,8 @@
  *
  * Rows: the study's CSV columns then accel.  mode "kernel": duration_ns and
  * ns_per_slot as above; gp_samples counts the grace periods (membarrier
- * calls) that overlapped the window, gp_max_ns is the longest of them; the
+ * calls, of all the threads) that overlapped the window, that is started
+ * before its end and ended after the close; gp_max_ns is the longest; the
  * stall columns count and classify the RCU stall (detected, self-detected,
  * expedited) and soft lockup reports printed in the window (empty if
  * /dev/kmsg is unreadable).  Each is followed by a row of mode "idle": the
@@ -494,42 +497,103 @@ static void *gp_fn(void *arg)
 	return NULL;
 }
 
-/* start timing; returns once one grace period has completed */
-static void gp_start(struct gp_timer *g)
+/*
+ * The CPUs the timing threads run on: those we may use and the hog's; how
+ * many (at most max)
+ */
+static int timing_cpus(int hog, int *cpus, int max)
 {
+	cpu_set_t set;
+	int n = 0, cpu;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		CPU_ZERO(&set);
+	if (hog >= 0)
+		CPU_SET(hog, &set);
+	for (cpu = 0; cpu < CPU_SETSIZE && n < max; cpu++)
+		if (CPU_ISSET(cpu, &set))
+			cpus[n++] = cpu;
+	return n;
+}
+
+/*
+ * A timing thread bound to cpu, at a SCHED_FIFO priority above the hog's,
+ * so that neither the hog nor other load delays it (it sleeps most of the
+ * time); without the right to, at the default policy.
+ */
+static int start_pinned(pthread_t *t, int cpu, void *(*fn)(void *), void *arg)
+{
+	struct sched_param sp = { .sched_priority = HOG_PRIO + 1 };
+	pthread_attr_t attr;
+	cpu_set_t one;
 	int err;
 
-	memset(g, 0, sizeof(*g));
-	err = pthread_create(&g->thread, NULL, gp_fn, g);
-	if (err)
-		die(1, "pthread_create: %s", strerror(err));
-	while (!READ_ONCE(g->done) && !READ_ONCE(g->err))
-		sleep_ns(100000);
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	pthread_attr_init(&attr);
+	pthread_attr_setaffinity_np(&attr, sizeof(one), &one);
+	pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+	pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
+	pthread_attr_setschedparam(&attr, &sp);
+	err = pthread_create(t, &attr, fn, arg);
+	if (err == EPERM) {
+		pthread_attr_setinheritsched(&attr, PTHREAD_INHERIT_SCHED);
+		err = pthread_create(t, &attr, fn, arg);
+	}
+	pthread_attr_destroy(&attr);
+	return err;
+}
+
+/*
+ * Start timing, one thread per CPU (so that one runs whichever CPU the
+ * kworker holds); returns how many, once each has seen a grace period.
+ */
+static int gp_start(struct gp_timer *g, int hog)
+{
+	int cpus[MAX_POLLERS], n, i, err;
+
+	n = timing_cpus(hog, cpus, MAX_POLLERS);
+	for (i = 0; i < n; i++) {
+		memset(&g[i], 0, sizeof(g[i]));
+		err = start_pinned(&g[i].thread, cpus[i], gp_fn, &g[i]);
+		if (err)
+			die(1, "pthread_create: %s", strerror(err));
+	}
+	for (i = 0; i < n; i++)
+		while (!READ_ONCE(g[i].done) && !READ_ONCE(g[i].err))
+			sleep_ns(100000);
+	return n;
 }
 
 /* stop timing, count the grace periods that overlapped [a, b] */
-static void gp_stop(struct gp_timer *g, unsigned long long a,
+static void gp_stop(struct gp_timer *g, int n, unsigned long long a,
 		    unsigned long long b, struct window *w)
 {
 	size_t i;
+	int j;
 
-	WRITE_ONCE(g->stop, 1);
-	pthread_join(g->thread, NULL);
-	w->gp_ok = !g->err;
+	for (j = 0; j < n; j++)
+		WRITE_ONCE(g[j].stop, 1);
+	w->gp_ok = n > 0;
 	w->gp_samples = 0;
 	w->gp_max_ns = 0;
-	for (i = 0; i < g->n; i++) {
-		if (g->s[i].start >= b || g->s[i].end <= a)
-			continue;
-		w->gp_samples++;
-		if (g->s[i].end - g->s[i].start > w->gp_max_ns)
-			w->gp_max_ns = g->s[i].end - g->s[i].start;
+	for (j = 0; j < n; j++) {
+		pthread_join(g[j].thread, NULL);
+		if (g[j].err)
+			w->gp_ok = 0;
+		for (i = 0; i < g[j].n; i++) {
+			if (g[j].s[i].start >= b || g[j].s[i].end <= a)
+				continue;
+			w->gp_samples++;
+			if (g[j].s[i].end - g[j].s[i].start > w->gp_max_ns)
+				w->gp_max_ns = g[j].s[i].end - g[j].s[i].start;
+		}
+		if (g[j].err && g[j].err != ENOMEM)
+			fprintf(stderr,
+				"%s: membarrier(MEMBARRIER_CMD_GLOBAL): %s: no grace-period timing\n",
+				me, strerror(g[j].err));
+		free(g[j].s);
 	}
-	if (g->err && g->err != ENOMEM)
-		fprintf(stderr,
-			"%s: membarrier(MEMBARRIER_CMD_GLOBAL): %s: no grace-period timing\n",
-			me, strerror(g->err));
-	free(g->s);
 }
 
 /* The hog: a SCHED_FIFO busy thread on one CPU */
@@ -863,47 +927,25 @@ static void *poller_fn(void *arg)
 }
 
 /*
- * Start up to MAX_POLLERS pollers on the CPUs we may use and on the hog's,
- * each bound to its CPU from the start (the hog's at a SCHED_FIFO priority
- * above the hog's); return how many, once each has been refused once.
+ * Start a poller on each timing CPU (one per 2 sockets); return how many,
+ * once each has been refused once.
  */
 static int pollers_start(struct poller *p, int probe, const int *socks,
 			 unsigned long long k, int hog, int *stop)
 {
-	struct sched_param sp = { .sched_priority = HOG_PRIO + 1 };
-	unsigned int np = 0, cpu, i;
-	pthread_attr_t attr;
-	cpu_set_t set, one;
-	int err;
+	int cpus[MAX_POLLERS], np = 0, n, i;
 
-	if (sched_getaffinity(0, sizeof(set), &set))
-		CPU_ZERO(&set);
-	if (hog >= 0)
-		CPU_SET(hog, &set);
-	for (cpu = 0; cpu < CPU_SETSIZE && np < MAX_POLLERS && 2 * (np + 1) <= k;
-	     cpu++) {
-		if (!CPU_ISSET(cpu, &set))
-			continue;
+	n = timing_cpus(hog, cpus, MAX_POLLERS);
+	for (i = 0; i < n && 2 * (unsigned long long)(np + 1) <= k; i++) {
 		memset(&p[np], 0, sizeof(p[np]));
-		p[np].cpu = cpu;
+		p[np].cpu = cpus[i];
 		p[np].probe = probe;
 		p[np].sock[0] = socks[np];
 		p[np].sock[1] = socks[k - 1 - np];
 		p[np].key[0] = 2 * np;
 		p[np].key[1] = 2 * np + 1;
 		p[np].stop = stop;
-		CPU_ZERO(&one);
-		CPU_SET(cpu, &one);
-		pthread_attr_init(&attr);
-		pthread_attr_setaffinity_np(&attr, sizeof(one), &one);
-		if ((int)cpu == hog) {
-			pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
-			pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
-			pthread_attr_setschedparam(&attr, &sp);
-		}
-		err = pthread_create(&p[np].thread, &attr, poller_fn, &p[np]);
-		pthread_attr_destroy(&attr);
-		if (err)
+		if (start_pinned(&p[np].thread, cpus[i], poller_fn, &p[np]))
 			break;
 		np++;
 	}
@@ -974,8 +1016,8 @@ static void one_teardown(const struct opts *o, const struct env *e,
 	struct poller pl[MAX_POLLERS];
 	unsigned short port = 0;
 	char loop[64];
-	int map, probe, kfd, timed_out = 0, err, np, done, stop = 0, j;
-	struct gp_timer g;
+	int map, probe, kfd, timed_out = 0, err, np, ng, done, stop = 0, j;
+	struct gp_timer g[MAX_POLLERS];
 	struct window w, idle;
 	struct hog h;
 	int *socks;
@@ -1009,7 +1051,7 @@ static void one_teardown(const struct opts *o, const struct env *e,
 		(now_ns() - t) / 1000000);
 
 	hog_start(&h, o->hog);
-	gp_start(&g);
+	ng = gp_start(g, o->hog);
 	np = pollers_start(pl, probe, socks, k, o->hog, &stop);
 	/* the end of the window: see the top of the file */
 	timeout = 60000000000ULL + 100 * n;
@@ -1054,7 +1096,7 @@ static void one_teardown(const struct opts *o, const struct env *e,
 	}
 	t_end = now_ns();
 	WRITE_ONCE(stop, 1);
-	gp_stop(&g, t_close, t_end, &w);
+	gp_stop(g, ng, t_close, t_end, &w);
 	hog_stop(&h);
 	kmsg_scan(kfd, &w.st);
 	for (j = 0; j < np; j++) {
@@ -1084,12 +1126,12 @@ static void one_teardown(const struct opts *o, const struct env *e,
 	/* the idle baseline: the same window, no map */
 	sleep_ns(10000000);
 	hog_start(&h, o->hog);
-	gp_start(&g);
+	ng = gp_start(g, o->hog);
 	kfd = kmsg_mark();
 	t0 = now_ns();
 	sleep_ns(w.len_ns);
 	t = now_ns();
-	gp_stop(&g, t0, t, &idle);
+	gp_stop(g, ng, t0, t, &idle);
 	hog_stop(&h);
 	kmsg_scan(kfd, &idle.st);
 	idle.len_ns = w.len_ns;
