@@ -46,12 +46,12 @@ while read -r -u 3 name image kdir; do
 		line=$(awk -v s="$sc" '$1 == s' test/matrix.tsv)
 		[ -n "$line" ] || { echo "matrix: no scenario $sc" >&2; exit 1; }
 		set -- $line
-		cpus=$2 hog=$3 timeout=$4 reps=$5
+		cpus=$2 hog=$3 timeout=$4 reps=$5 sizes=$6
 		[ "$hog" = - ] && hog=
 		d=$out/$name-$sc
 		echo "matrix: $name/$sc: cpus=$cpus hog=${hog:-off} timeout=${timeout}s (elapsed $(($(date +%s) - t_all)) s)"
 		append="rcupdate.rcu_cpu_stall_timeout=$timeout loglevel=3 rl.suite=matrix"
-		append="$append rl.name=$name/$sc rl.reps=$reps rl.stall_extra=$extra${hog:+ rl.hog=$hog}"
+		append="$append rl.name=$name/$sc rl.reps=$reps rl.sizes=$sizes rl.stall_extra=$extra${hog:+ rl.hog=$hog}"
 		test/lib/run-vm.sh --kernel "$image" --initrd "$initrd" --out "$d" \
 			--mem "$mem" --smp "$cpus" --timeout 3600 --append "$append" \
 			2> "$d.err" || echo "matrix: $name/$sc: guest failed, see $d"

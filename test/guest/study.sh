@@ -29,12 +29,12 @@ suite_bench() {
 	unload
 }
 
-# The matrix: the replica's three loops at sizes calibrated in this boot,
-# then the real map at the larger size (rl.hog=, rl.reps=, rl.name=,
-# rl.stall_extra=).
+# The matrix: the replica's three loops at the sizes of rl.sizes= (auto:
+# calibrated in this boot), then the real map at the larger size (rl.hog=,
+# rl.reps=, rl.name=, rl.stall_extra=).
 suite_matrix() {
 	load
-	rlab-study -s auto -m plain,resched,batch -r "${RL_REPS:-1}" \
+	rlab-study -s "${RL_SIZES:-auto}" -m plain,resched,batch -r "${RL_REPS:-1}" \
 		${RL_HOG:+-H "$RL_HOG"} -n "$RL_NAME" -T "${RL_STALL_EXTRA:-0}" \
 		-o /tmp/matrix.csv
 	check "matrix: replica rows written" [ "$(wc -l < /tmp/matrix.csv)" -gt 1 ]
