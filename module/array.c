@@ -260,6 +260,23 @@ bool rl_cond_resched_rcu_effective(void)
 }
 
 /*
+ * The body of the kernel's slot loop, for the resched and batch loops (always
+ * inlined: the same code as written out).  rl_free_plain() spells it out, to
+ * stay the kernel's function line for line.
+ */
+static __always_inline void rl_slot_free(struct rl_array *array, u32 i)
+{
+	struct sock *sk = rcu_dereference(array->ptrs[i]);
+
+	if (sk) {
+		write_lock_bh(&sk->sk_callback_lock);
+		sk->sk_user_data = NULL;
+		write_unlock_bh(&sk->sk_callback_lock);
+		RCU_INIT_POINTER(array->ptrs[i], NULL);
+	}
+}
+
+/*
  * The three free paths, side by side.  rl_free_plain() is the loop of
  * reuseport_array_free() (kernel/bpf/reuseport_array.c, v6.1) line for line;
  * rl_free_resched() adds the April 2026 patch's cond_resched_rcu();
@@ -289,18 +306,11 @@ static noinline void rl_free_plain(struct rl_array *array)
 static noinline void rl_free_resched(struct rl_array *array)
 {
 	struct bpf_map *map = &array->map;
-	struct sock *sk;
 	u32 i;
 
 	rcu_read_lock();
 	for (i = 0; i < map->max_entries; i++) {
-		sk = rcu_dereference(array->ptrs[i]);
-		if (sk) {
-			write_lock_bh(&sk->sk_callback_lock);
-			sk->sk_user_data = NULL;
-			write_unlock_bh(&sk->sk_callback_lock);
-			RCU_INIT_POINTER(array->ptrs[i], NULL);
-		}
+		rl_slot_free(array, i);
 		cond_resched_rcu();
 	}
 	rcu_read_unlock();
@@ -317,7 +327,6 @@ static noinline void rl_free_resched_timed(struct rl_array *array,
 					   struct rl_cost *cost)
 {
 	struct bpf_map *map = &array->map;
-	struct sock *sk;
 	u64 start, len;
 	u32 i = 0, end;
 
@@ -325,25 +334,13 @@ static noinline void rl_free_resched_timed(struct rl_array *array,
 	while (i < map->max_entries) {
 		end = i + min_t(u32, RL_RESCHED_SAMPLE, map->max_entries - i);
 		start = local_clock();
-		sk = rcu_dereference(array->ptrs[i]);
-		if (sk) {
-			write_lock_bh(&sk->sk_callback_lock);
-			sk->sk_user_data = NULL;
-			write_unlock_bh(&sk->sk_callback_lock);
-			RCU_INIT_POINTER(array->ptrs[i], NULL);
-		}
+		rl_slot_free(array, i);
 		len = local_clock() - start;
 		if ((s64)len > 0)
 			cost->max_section_ns = max(cost->max_section_ns, len);
 		cond_resched_rcu();
 		for (i++; i < end; i++) {
-			sk = rcu_dereference(array->ptrs[i]);
-			if (sk) {
-				write_lock_bh(&sk->sk_callback_lock);
-				sk->sk_user_data = NULL;
-				write_unlock_bh(&sk->sk_callback_lock);
-				RCU_INIT_POINTER(array->ptrs[i], NULL);
-			}
+			rl_slot_free(array, i);
 			cond_resched_rcu();
 		}
 	}
@@ -365,7 +362,6 @@ static noinline void rl_free_batch(struct rl_array *array, u32 batch,
 				   struct rl_cost *cost)
 {
 	struct bpf_map *map = &array->map;
-	struct sock *sk;
 	u64 start, len;
 	u32 i = 0, end;
 
@@ -373,15 +369,8 @@ static noinline void rl_free_batch(struct rl_array *array, u32 batch,
 		end = i + min(batch, map->max_entries - i);
 		rcu_read_lock();
 		start = local_clock();
-		for (; i < end; i++) {
-			sk = rcu_dereference(array->ptrs[i]);
-			if (sk) {
-				write_lock_bh(&sk->sk_callback_lock);
-				sk->sk_user_data = NULL;
-				write_unlock_bh(&sk->sk_callback_lock);
-				RCU_INIT_POINTER(array->ptrs[i], NULL);
-			}
-		}
+		for (; i < end; i++)
+			rl_slot_free(array, i);
 		len = local_clock() - start;
 		rcu_read_unlock();
 		if ((s64)len < 0)

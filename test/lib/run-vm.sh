@@ -60,7 +60,7 @@ if [ -z "$accel" ]; then
 	if [ -c /dev/kvm ] && { : 3<>/dev/kvm; } 2>/dev/null &&
 	   (timeout 60 "$qemu" -accel kvm -cpu host -machine q35 -m 256M \
 		-nodefaults -display none -no-reboot -kernel "$kernel" \
-		-append "panic=-1 rdinit=/rl-none init=/rl-none") \
+		-append "panic=-1 rdinit=/rl-none init=/rl-none"; exit) \
 		</dev/null >/dev/null 2>&1; then
 		accel=kvm
 	fi
