@@ -23,7 +23,7 @@ all:
 clean:
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(PWD) clean; fi
 	rm -f module/*.o module/.*.cmd
-	@if [ -f tools/Makefile ]; then $(MAKE) -C tools clean; fi
+	@if [ -d tools ]; then $(MAKE) -C tools clean; fi
 
 install:
 	$(MAKE) -C $(KDIR) M=$(PWD) modules_install

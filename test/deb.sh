@@ -310,7 +310,7 @@ do_check() {
 	check_cmd "rlab-study -h prints its usage" \
 		prints 'rlab-study \[-s SIZES' /usr/bin/rlab-study -h
 	check_cmd "rlab-report without arguments prints its usage" \
-		prints '^usage: rlab-report STUDY.csv OUTDIR$' /usr/bin/rlab-report
+		prints '^usage: rlab-report STUDY.csv OUTDIR' /usr/bin/rlab-report
 	mkcsv > "$log/study.csv"
 	check_cmd "rlab-report (its awk and gnuplot dependencies) makes study.md and 3 PNGs" \
 		report_ok "$log/report"
