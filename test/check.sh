@@ -66,8 +66,11 @@ fi
 
 # The kernels: fetched (stock) or built (cached), "<name> <vmlinux> <kdir>"
 kernels=${RL_CHECK_KERNELS:-$(bash test/kernels/kernels.sh --list check | xargs)}
-# shellcheck disable=SC2086
-if timed bash test/kernels/kernels.sh $kernels > "$out/kernels.txt" 2> "$out/kernels.log"; then
+make_kernels() {
+	# shellcheck disable=SC2086
+	bash test/kernels/kernels.sh $kernels > "$out/kernels.txt" 2> "$out/kernels.log"
+}
+if timed make_kernels; then
 	ok "make kernels: $kernels"
 else
 	nok "make kernels $kernels (see $out/kernels.log)"
