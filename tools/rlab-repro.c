@@ -68,7 +68,9 @@
  * Rows: the study's CSV columns then accel.  mode "kernel": duration_ns and
  * ns_per_slot as above; gp_samples counts the grace periods (membarrier
  * calls, of all the threads) that overlapped the window, that is started
- * before its end and ended after the close; gp_max_ns is the longest; the
+ * before its end and ended after the close; gp_max_ns is the longest (both
+ * empty on a machine with one CPU online, where membarrier() does not wait
+ * for a grace period); the
  * stall columns count and classify the RCU stall (detected, self-detected,
  * expedited) and soft lockup reports printed in the window (empty if
  * /dev/kmsg is unreadable).  Each is followed by a row of mode "idle": the
@@ -552,6 +554,13 @@ static int gp_start(struct gp_timer *g, int hog)
 {
 	int cpus[MAX_POLLERS], n, i, err;
 
+	/*
+	 * On one CPU membarrier(MEMBARRIER_CMD_GLOBAL) returns at once
+	 * (kernel/sched/membarrier.c: synchronize_rcu() only if more than one
+	 * CPU is online): it measures nothing there.
+	 */
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return 0;
 	n = timing_cpus(hog, cpus, MAX_POLLERS);
 	for (i = 0; i < n; i++) {
 		memset(&g[i], 0, sizeof(g[i]));
@@ -1327,7 +1336,11 @@ int main(int argc, char **argv)
 	/* the probes' 20 us sleeps */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	v = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
-	if (v < 0 || !(v & MEMBARRIER_CMD_GLOBAL))
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		fprintf(stderr,
+			"%s: one CPU online: membarrier(MEMBARRIER_CMD_GLOBAL) does not wait for a grace period there: no grace-period timing\n",
+			me);
+	else if (v < 0 || !(v & MEMBARRIER_CMD_GLOBAL))
 		fprintf(stderr,
 			"%s: membarrier(MEMBARRIER_CMD_GLOBAL) is not available: no grace-period timing\n",
 			me);
