@@ -7,7 +7,7 @@
 # each boot's logs, and prints the table.
 #
 # Sizes "auto": rlab-study -s auto measures plain's ns/slot at 10M slots in
-# the boot and runs the sizes whose plain loop lasts 0.5x and 1.5x the stall
+# the boot and runs the sizes whose plain loop lasts 0.5x and 2x the stall
 # timeout (capped by the guest's memory); each size is allocated once and
 # reused ('free ... keep') for every mode and repetition.
 #
