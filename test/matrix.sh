@@ -82,7 +82,8 @@ $c["mode"] == "idle" { idle[$1] = $c["gp_max_ns"]; next }
 }
 function cell(sc, m) {
 	if (!((sc, m) in nr)) return "-"
-	return sprintf("%d/%d %s, %s ns/slot", st[sc, m], nr[sc, m], st[sc, m] ? kind[sc, m] : "no stall", nps[sc, m] == "" ? "?" : nps[sc, m])
+	return sprintf("%d/%d %s, %s ns/slot%s", st[sc, m], nr[sc, m], st[sc, m] ? kind[sc, m] : "no stall",
+		nps[sc, m] == "" ? "?" : nps[sc, m], big[sc, m] != big[sc, "plain"] ? " at " big[sc, m] " slots" : "")
 }
 END {
 	print "| kernel/scenario | release | preempt | preempt_rcu | debug_atomic_sleep | cond_resched_rcu | size | plain | resched | batch | real map (kernel) | real map gp max / idle |"
@@ -92,7 +93,7 @@ END {
 		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", sc, ver[sc],
 			(k in F) ? F[k] : "? | ? | ? | ?", big[sc, "plain"], cell(sc, "plain"),
 			cell(sc, "resched"), cell(sc, "batch"), cell(sc, "kernel"),
-			sprintf("%.0f ms / %.0f ms", gp[sc] / 1e6, idle[sc] / 1e6)
+			gp[sc] == "" ? "- (one CPU)" : sprintf("%.0f ms / %.0f ms", gp[sc] / 1e6, idle[sc] / 1e6)
 	}
 }' "$csv" > "$out/matrix.md"
 cat "$out/matrix.md"
