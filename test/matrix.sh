@@ -8,12 +8,61 @@
 # cond_resched_rcu() is not empty (sid-lazy, 6.1-nopreempt) and of the
 # report's configuration (sid-reporter).
 # Leaves out/matrix/: matrix.csv (every row), matrix.md (one row per kernel
-# and scenario), each boot's logs.  Environment: RL_SCENARIOS (a subset of
+# and scenario), each boot's logs.  test/matrix.sh --table CSV prints the
+# table of an earlier run's CSV.  Environment: RL_SCENARIOS (a subset of
 # the scenarios), RL_MATRIX_MEM (guest memory, default: what the host has
 # free less 2 GiB, at most 14 GiB).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+# One row per kernel and scenario: the kernel's facts, then per mode the
+# stalls (k/n and kind) and ns/slot at the larger size.
+table() {
+	local facts
+	# shellcheck disable=SC2046
+	facts=$(bash test/kernels/kernels.sh --facts $(awk -F, 'NR > 1 { k = $1; sub(/\/.*/, "", k); if (!(k in s)) { s[k]; print k } }' "$1"))
+	awk -F, -v facts="$facts" '
+BEGIN {
+	n = split(facts, L, "\n")
+	for (i = 1; i <= n; i++) { split(L[i], f, " "); F[f[1]] = f[2] " | " f[3] " | " f[4] " | " f[5] }
+}
+NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+$c["mode"] == "idle" { idle[$1] = $c["gp_max_ns"]; next }
+{
+	sc = $1; if (!(sc in seen)) { seen[sc] = 1; order[++ns] = sc }
+	ver[sc] = $c["kernel"]; acc[sc] = $c["accel"]
+	m = $c["mode"]; s = $c["size"] + 0
+	if (s >= big[sc, m]) {
+		if (s > big[sc, m]) { st[sc, m] = 0; nr[sc, m] = 0; kind[sc, m] = "" }
+		big[sc, m] = s; nr[sc, m]++; nps[sc, m] = $c["ns_per_slot"]
+		if ($c["stalls"] + 0 > 0) { st[sc, m]++; if (kind[sc, m] == "") kind[sc, m] = $c["stall_kind"] }
+		if (m == "kernel") gp[sc] = $c["gp_max_ns"]
+	}
+}
+function cell(sc, m) {
+	if (!((sc, m) in nr)) return "-"
+	return sprintf("%d/%d %s, %s ns/slot%s", st[sc, m], nr[sc, m], st[sc, m] ? kind[sc, m] : "no stall",
+		nps[sc, m] == "" ? "?" : nps[sc, m], big[sc, m] != big[sc, "plain"] ? " at " big[sc, m] " slots" : "")
+}
+END {
+	print "| kernel/scenario | release | preempt | preempt_rcu | debug_atomic_sleep | cond_resched_rcu | size | plain | resched | batch | real map (kernel) | real map gp max / idle |"
+	print "|---|---|---|---|---|---|--:|---|---|---|---|---|"
+	for (i = 1; i <= ns; i++) {
+		sc = order[i]; k = sc; sub(/\/.*/, "", k)
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", sc, ver[sc],
+			(k in F) ? F[k] : "? | ? | ? | ?", big[sc, "plain"], cell(sc, "plain"),
+			cell(sc, "resched"), cell(sc, "batch"), cell(sc, "kernel"),
+			!((sc, "kernel") in nr) ? "-" : gp[sc] == "" ? "- (one CPU)" : sprintf("%.0f ms / %.0f ms", gp[sc] / 1e6, idle[sc] / 1e6)
+	}
+}' "$1"
+}
+
+# --table CSV: just the table, from an earlier run's CSV
+if [ "${1:-}" = --table ]; then
+	table "$2"
+	exit
+fi
+
 out=${RL_OUT:-$top/out/matrix}
 mkdir -p "$out"
 t_all=$(date +%s)
@@ -59,42 +108,6 @@ while read -r -u 3 name image kdir; do
 	done
 done 3< "$out/kernels.txt"
 
-# One row per kernel and scenario: the kernel's facts, then per mode the
-# stalls (k/n and kind) and ns/slot at the larger size.
-facts=$(bash test/kernels/kernels.sh --facts $(awk '{ print $1 }' "$out/kernels.txt"))
-awk -F, -v facts="$facts" '
-BEGIN {
-	n = split(facts, L, "\n")
-	for (i = 1; i <= n; i++) { split(L[i], f, " "); F[f[1]] = f[2] " | " f[3] " | " f[4] " | " f[5] }
-}
-NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-$c["mode"] == "idle" { idle[$1] = $c["gp_max_ns"]; next }
-{
-	sc = $1; if (!(sc in seen)) { seen[sc] = 1; order[++ns] = sc }
-	ver[sc] = $c["kernel"]; acc[sc] = $c["accel"]
-	m = $c["mode"]; s = $c["size"] + 0
-	if (s >= big[sc, m]) {
-		if (s > big[sc, m]) { st[sc, m] = 0; nr[sc, m] = 0; kind[sc, m] = "" }
-		big[sc, m] = s; nr[sc, m]++; nps[sc, m] = $c["ns_per_slot"]
-		if ($c["stalls"] + 0 > 0) { st[sc, m]++; if (kind[sc, m] == "") kind[sc, m] = $c["stall_kind"] }
-		if (m == "kernel") gp[sc] = $c["gp_max_ns"]
-	}
-}
-function cell(sc, m) {
-	if (!((sc, m) in nr)) return "-"
-	return sprintf("%d/%d %s, %s ns/slot%s", st[sc, m], nr[sc, m], st[sc, m] ? kind[sc, m] : "no stall",
-		nps[sc, m] == "" ? "?" : nps[sc, m], big[sc, m] != big[sc, "plain"] ? " at " big[sc, m] " slots" : "")
-}
-END {
-	print "| kernel/scenario | release | preempt | preempt_rcu | debug_atomic_sleep | cond_resched_rcu | size | plain | resched | batch | real map (kernel) | real map gp max / idle |"
-	print "|---|---|---|---|---|---|--:|---|---|---|---|---|"
-	for (i = 1; i <= ns; i++) {
-		sc = order[i]; k = sc; sub(/\/.*/, "", k)
-		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", sc, ver[sc],
-			(k in F) ? F[k] : "? | ? | ? | ?", big[sc, "plain"], cell(sc, "plain"),
-			cell(sc, "resched"), cell(sc, "batch"), cell(sc, "kernel"),
-			gp[sc] == "" ? "- (one CPU)" : sprintf("%.0f ms / %.0f ms", gp[sc] / 1e6, idle[sc] / 1e6)
-	}
-}' "$csv" > "$out/matrix.md"
+table "$csv" > "$out/matrix.md"
 cat "$out/matrix.md"
 echo "matrix: done in $(($(date +%s) - t_all)) s: $out/matrix.md"
