@@ -7,9 +7,26 @@
 # sparse binary needs a newer glibc.  So sid's sparse source package is
 # fetched with a private apt configuration (deb-src only, in the cache; the
 # host's apt is not touched) and built once into the cache (~10 s).
+#
+# sparse.sh --fix KDIR: Debian's linux-headers-*-common of 7.x lack
+# scripts/checker-valid.sh, which kbuild runs for C= (missing, it disables
+# the checker with "not available or not up to date"): copy it there (the
+# unpacked copy in the cache) from an unpacked linux-source that has it.
 set -eu
 cache=${RL_CACHE:-$HOME/.cache/reuseport_lab}
 dir=$cache/sparse
+
+if [ "${1:-}" = --fix ]; then
+	kdir=$2
+	src=$(sed -n 's|^include \(/.*\)/Makefile$|\1|p' "$kdir/Makefile" | head -n 1)
+	[ -n "$src" ] || src=$kdir
+	if [ ! -e "$src/scripts/checker-valid.sh" ] && grep -qs checker-valid.sh "$src/Makefile"; then
+		have=$(ls "$cache"/src/*/linux-source-*/scripts/checker-valid.sh 2>/dev/null | head -n 1)
+		[ -n "$have" ] || { echo "sparse: no checker-valid.sh to copy into $src" >&2; exit 1; }
+		cp "$have" "$src/scripts/checker-valid.sh"
+	fi
+	exit 0
+fi
 A=(-q -o Dir::Etc::sourcelist="$dir/sources.list" -o Dir::Etc::sourceparts=-
    -o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache"
    -o Dir::State::status=/dev/null -o Debug::NoLocking=1
