@@ -52,7 +52,7 @@ END {
 		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", sc, ver[sc],
 			(k in F) ? F[k] : "? | ? | ? | ?", big[sc, "plain"], cell(sc, "plain"),
 			cell(sc, "resched"), cell(sc, "batch"), cell(sc, "kernel"),
-			!((sc, "kernel") in nr) ? "-" : gp[sc] == "" ? "- (one CPU)" : sprintf("%.0f ms / %.0f ms", gp[sc] / 1e6, idle[sc] / 1e6)
+			!((sc, "kernel") in nr) || gp[sc] == "" ? "-" : sprintf("%.0f ms / %.0f ms", gp[sc] / 1e6, idle[sc] / 1e6)
 	}
 }' "$1"
 }

@@ -62,7 +62,7 @@ dmesg_has() { dmesg | grep -q -- "$1"; }
 
 # The whole kernel log since boot carries no warning, oops, lockdep, KASAN
 # or might_sleep report.
-KBAD='WARNING:|BUG:|Call Trace|KASAN|possible recursive|circular locking|suspicious RCU|sleeping function called|inconsistent lock state|possible irq lock inversion'
+KBAD='WARNING:|BUG:|Call Trace|KASAN|detected stalls|self-detected stall|soft lockup|blocked for more than|possible recursive|circular locking|suspicious RCU|sleeping function called|inconsistent lock state|possible irq lock inversion'
 dmesg_clean() {
 	kclear
 	! grep -E -q "$KBAD" /tmp/kmsg.all
