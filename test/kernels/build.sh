@@ -1,30 +1,47 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# build.sh - build the lab's small test kernels from Debian's linux-source-6.1.
+# build.sh - build the lab's small test kernels from Debian's linux-source.
 #
-# Usage: test/kernels/build.sh [FLAVOUR...]             (or: make -s kernels)
+# Usage: test/kernels/build.sh [NAME...]          (normally via kernels.sh)
 #
-#   FLAVOUR   test/kernels/<FLAVOUR>.config, merged with common.config onto
-#             "make tinyconfig"; default: $RL_FLAVOURS, else "nopreempt debug"
+#   NAME  a built kernel of kernels.tsv (6.1-nopreempt, sid-lazy, ...), with
+#         +resched or +batch appended for the same kernel with
+#         patches/resched.patch or patches/batch.patch applied; the old
+#         flavour names nopreempt and debug stand for 6.1-nopreempt and
+#         6.1-debug (and are printed as given).  Default: $RL_FLAVOURS, else
+#         "nopreempt debug".
+#
+# A kernel is "make tinyconfig" + common.config + the row's fragments
+# (test/kernels/<fragment>.config, merged in that order), from the row's
+# source: "host" is the installed linux-source-6.1, a suite name (sid) that
+# suite's newest linux-source-X.Y (test/lib/ksrc.sh fetches and unpacks it).
 #
 # Environment: RL_CACHE (default ~/.cache/reuseport_lab), RL_JOBS (default
 # nproc), RL_CCACHE_SIZE (default 5G), RL_KEEP_STALE=1 (keep the build dirs
-# of older keys of a flavour, which are otherwise removed after a build).
+# of older keys of a kernel, which are otherwise removed after a build).
 #
-# Stdout: exactly one line per flavour,
-#   <flavour> <vmlinux> <kdir>
+# Stdout: exactly one line per kernel,
+#   <name> <vmlinux> <kdir>
 # vmlinux is the uncompressed ELF image (QEMU boots it through its PVH
-# entry), kdir the O= build tree: "make -C <kdir> M=<dir> modules" builds an
-# out-of-tree module against it.  Everything else goes to stderr, including
-#   build: <flavour> <cold|warm|cached> <seconds> s
+# entry), kdir the O= build tree: "make -C <kdir> M=<dir> modules W=1"
+# builds an out-of-tree module against it.  Everything else goes to stderr,
+# including
+#   build: <name> <cold|warm|cached> <seconds> s
 #
-# Each flavour is built once per cache key, the sha256 of the linux-source-6.1
-# package version, the CONFIG_ lines of the fragments, the gcc and binutils
-# versions and $RECIPE, in $RL_CACHE/kernels/<flavour>-<key12>/; a complete
-# build there has a .done marker and is reused as is.  Compiles go through
-# ccache ($RL_CACHE/ccache), so a rebuild after a cache miss is "warm".
-# The build log is <kdir>/build.log; on failure its tail is printed.
+# Each kernel is built once per cache key, the sha256 of the source package
+# name and version, the CONFIG_ lines of the fragments, the patch, the gcc
+# and binutils versions and $RECIPE, in $RL_CACHE/kernels/<name>-<key12>/:
+# a copy of the source made of hard links (cp -al; a patched file is
+# replaced by a new file, never edited in place) with the build tree in its
+# subdirectory rl-build/.  Being a direct subdirectory, kbuild uses
+# "srctree := ..": every command line and dependency file is relative, so
+# the trees of a kernel and of its variants are interchangeable.  A variant
+# (+resched, +batch) starts from a copy of its base kernel's build tree, so
+# only the patched file recompiles and vmlinux relinks.  Compiles go through
+# ccache ($RL_CACHE/ccache): a rebuild after a cache miss is "warm".
+# A complete build has a .done marker and is reused as is.  The build log is
+# <kdir>/build.log; on failure its tail is printed.
 #
 # The requested options are checked against the final .config: Kconfig
 # silently drops an option whose dependencies are unmet (or changes it), and
@@ -32,18 +49,12 @@
 set -eu
 
 # Bump when the recipe below changes in a way that changes the result (make
-# targets or variables, the tinyconfig base, ...): it is part of the key.
-RECIPE=rl-kernels-2
-
-# KASAN vs. PVH: QEMU enters vmlinux at pvh_start_xen, which runs
-# xen_prepare_pvh() (arch/x86/platform/pvh/enlighten.c, and the memcmp() of
-# xen_cpuid_base() from lib/string.c) before startup_64 maps the KASAN
-# shadow, so an instrumented build triple-faults before printing anything.
-# Build those two objects without KASAN; harmless without CONFIG_KASAN.
-# (The price: lib/string.c's str*() and memcmp() are not checked.)
-KASAN_NOPVH="KASAN_SANITIZE_enlighten.o=n KASAN_SANITIZE_string.o=n"
+# targets or variables, the tinyconfig base, the tree layout, ...): it is
+# part of the key.
+RECIPE=rl-kernels-3
 
 here=$(cd "$(dirname "$0")" && pwd)
+table=$here/kernels.tsv
 cache=${RL_CACHE:-$HOME/.cache/reuseport_lab}
 kroot=$cache/kernels
 jobs=${RL_JOBS:-$(nproc)}
@@ -55,36 +66,44 @@ unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 die() { echo "kernels: $*" >&2; exit 1; }
 say() { echo "kernels: $*" >&2; }
 
-for c in make gcc ld ccache flex bison bc awk sha256sum flock readelf; do
+for c in make gcc ld ccache flex bison bc awk sha256sum flock readelf patch; do
 	command -v $c >/dev/null || die "$c not found (see test/lib/deps.sh)"
 done
 
 if [ $# -gt 0 ]; then
-	flavours="$*"
+	names="$*"
 else
-	flavours=${RL_FLAVOURS:-nopreempt debug}
+	names=${RL_FLAVOURS:-nopreempt debug}
 fi
-for fl in $flavours; do
-	case $fl in
-	common|*/*|.*) die "bad flavour '$fl'" ;;
-	esac
-	[ -r "$here/$fl.config" ] || die "no fragment $here/$fl.config for flavour '$fl'"
-done
 
-src=$(bash "$here/../lib/ksrc.sh")
-pkgver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+# resolve NAME: "<base> <patch or -> <source> <fragments>" for a built NAME.
+resolve() {
+	local n=$1 b=$1 p=- r
+	case $n in
+	nopreempt|debug) b=6.1-$n ;;
+	esac
+	case $b in
+	*+resched) b=${b%+resched}; p='resched' ;;
+	*+batch) b=${b%+batch}; p='batch' ;;
+	esac
+	r=$(awk -v n="$b" '!/^#/ && $1 == n' "$table")
+	[ -n "$r" ] || die "no kernel '$b' in $table"
+	# shellcheck disable=SC2086
+	set -- $r
+	[ "$2" = built ] || die "$b is not a built kernel (origin $2)"
+	[ "$p" != - ] || p=$5
+	echo "$b $p $3 $4"
+}
+for n in $names; do resolve "$n" >/dev/null; done
+
 gccver=$(gcc --version | head -n1)
 ldver=$(ld --version | head -n1)
 
-# Reproducible version strings (uname -v): the package's own date, fixed
-# user and host.  They do not depend on the key, so ccache hits stay hits.
-KBUILD_BUILD_TIMESTAMP=$(zcat /usr/share/doc/linux-source-6.1/changelog.Debian.gz 2>/dev/null |
-	sed -n 's/^ -- .*>  //p' | head -n1)
-[ -n "$KBUILD_BUILD_TIMESTAMP" ] || KBUILD_BUILD_TIMESTAMP='Thu, 01 Jan 1970 00:00:00 +0000'
-export KBUILD_BUILD_TIMESTAMP KBUILD_BUILD_USER=rl KBUILD_BUILD_HOST=reuseport-lab
-export KBUILD_BUILD_VERSION=1
-
 export CCACHE_DIR=$cache/ccache
+# Absolute paths under $kroot (tools/objtool is built with them) are hashed
+# relative to the working directory, the same in every tree of the same
+# layout: a variant's objtool comes from ccache too.
+export CCACHE_BASEDIR=$kroot
 mkdir -p "$CCACHE_DIR" "$kroot"
 ccache --max-size "${RL_CCACHE_SIZE:-5G}" >/dev/null
 
@@ -141,75 +160,178 @@ verify() {
 	}'
 }
 
-# make in the kernel source for the current flavour's O= tree ($dir), all
-# output to its log ($log).
+# make in the current kernel's source copy ($src) for its build tree ($dir),
+# all output to its log ($log).
 kmake() {
 	echo "== $(date '+%F %T') make $*" >>"$log"
 	# shellcheck disable=SC2086
-	make -C "$src" O="$dir" CC="ccache gcc" HOSTCC="ccache gcc" $KASAN_NOPVH \
+	make -C "$src" O="$dir" CC="ccache gcc" HOSTCC="ccache gcc" $kasan_nopvh \
 		-j"$jobs" "$@" >>"$log" 2>&1
 }
 
 fail() {
-	echo "kernels: $fl: $* failed; tail of $log:" >&2
+	echo "kernels: $name: $* failed; tail of $log:" >&2
 	tail -n 40 "$log" | sed 's/^/  /' >&2
 	exit 1
 }
 
-for fl in $flavours; do
+# patchfiles PATCH: the files a unified diff changes (its "+++ b/..." lines).
+patchfiles() {
+	sed -n 's#^+++ [^/]*/\([^[:space:]]*\).*#\1#p' "$1"
+}
+
+# smoke KDIR: build a trivial out-of-tree module against KDIR with W=1.
+smoke() {
+	local m=$tmp/smoke-$name
+	rm -rf "$m"
+	mkdir -p "$m"
+	echo 'obj-m := rl_smoke.o' >"$m/Kbuild"
+	cat >"$m/rl_smoke.c" <<-'EOF'
+	#include <linux/module.h>
+	static int __init rl_smoke_init(void) { return 0; }
+	static void __exit rl_smoke_exit(void) { }
+	module_init(rl_smoke_init);
+	module_exit(rl_smoke_exit);
+	MODULE_LICENSE("GPL");
+	MODULE_DESCRIPTION("reuseport_lab KDIR smoke test");
+	EOF
+	echo "== $(date '+%F %T') out-of-tree module check (W=1)" >>"$log"
+	make -C "$1" M="$m" modules W=1 >"$m/log" 2>&1 && [ -f "$m/rl_smoke.ko" ] || {
+		cat "$m/log" >>"$log"
+		return 1
+	}
+	cat "$m/log" >>"$log"
+	! grep -qi warning "$m/log"
+}
+
+# build NAME: build (or find) one kernel; sets $out to "<vmlinux> <kdir>".
+build() {
+	local name=$1 base patch origin frags f key t0 lock hit0 miss0 hits misses kind
+	local pristine pkg pkgver stamp bdir dir log src kasan_nopvh='' pfile=''
+	local -a fragfiles
 	t0=$(now)
-	frags=("$here/common.config" "$here/$fl.config")
+	read -r base patch origin frags < <(resolve "$name")
+	read -r pristine pkg pkgver stamp < <(bash "$here/../lib/ksrc.sh" --info "$origin")
+	fragfiles=("$here/common.config")
+	for f in ${frags//,/ }; do
+		[ -r "$here/$f.config" ] || die "$base: no fragment $here/$f.config"
+		fragfiles+=("$here/$f.config")
+	done
+	if [ "$patch" != - ]; then
+		pfile=$here/patches/$patch.patch
+		[ -r "$pfile" ] || die "$name: no patch $pfile"
+	fi
 	key=$( {
-		echo "linux-source-6.1 $pkgver"
+		echo "$pkg $pkgver"
 		echo "gcc $gccver"
 		echo "ld $ldver"
 		echo "recipe $RECIPE"
-		for f in "${frags[@]}"; do
+		for f in "${fragfiles[@]}"; do
 			echo "fragment ${f##*/}"
 			settings "$f"
 		done
+		if [ -n "$pfile" ]; then
+			# the diff only: editing its description changes nothing
+			echo "patch $patch"
+			sed -n '/^--- /,$p' "$pfile"
+		fi
 	} | sha256sum | cut -c1-64)
-	dir=$kroot/$fl-${key:0:12}
+	# The directory is named after the table's name (a variant's: base+patch).
+	local dname=$base
+	[ "$patch" = - ] || [ "$patch" = "$(awk -v n="$base" '!/^#/ && $1 == n { print $5 }' "$table")" ] ||
+		dname=$base+$patch
+	bdir=$kroot/$dname-${key:0:12}
+	src=$bdir
+	dir=$bdir/rl-build
 	log=$dir/build.log
 
-	# One builder per flavour at a time (e.g. make check and make demo
+	# One builder per kernel at a time (e.g. make check and make demo
 	# started together): the second one waits, then finds .done.
-	exec {lock}>"$kroot/.lock-$fl"
+	exec {lock}>"$kroot/.lock-$dname"
 	if ! flock -n $lock; then
-		say "$fl: waiting for another build (lock $kroot/.lock-$fl)"
+		say "$name: waiting for another build (lock $kroot/.lock-$dname)"
 		flock $lock
 	fi
 
 	if [ -f "$dir/.done" ] && [ -f "$dir/vmlinux" ]; then
-		echo "build: $fl cached $(since "$t0") s" >&2
-		echo "$fl $dir/vmlinux $dir"
+		echo "build: $name cached $(since "$t0") s" >&2
+		out="$dir/vmlinux $dir"
 		exec {lock}>&-
-		continue
+		return 0
 	fi
 
-	rm -rf "$dir"
+	# A variant starts from its base kernel's finished build tree.
+	local basedir=''
+	if [ "$dname" != "$base" ]; then
+		build "$base" >/dev/null
+		basedir=${out#* }
+	fi
+
+	# Reproducible version strings (uname -v): the package's own date, fixed
+	# user and host.  They do not depend on the key, so ccache hits stay hits.
+	export KBUILD_BUILD_TIMESTAMP=$stamp KBUILD_BUILD_USER=rl
+	export KBUILD_BUILD_HOST=reuseport-lab KBUILD_BUILD_VERSION=1
+
+	# KASAN vs. PVH: QEMU enters vmlinux at pvh_start_xen, which runs
+	# xen_prepare_pvh() (arch/x86/platform/pvh/enlighten.c, and in 6.1 the
+	# memcmp() of xen_cpuid_base() from lib/string.c) before startup_64 maps
+	# the KASAN shadow, so an instrumented build triple-faults before
+	# printing anything.  6.1 needs those two objects built without KASAN
+	# (harmless without CONFIG_KASAN; the price: lib/string.c's str*() and
+	# memcmp() are not checked).  Newer sources do it themselves
+	# (KASAN_SANITIZE := n in arch/x86/platform/pvh/Makefile, and
+	# cpuid_base_hypervisor() uses __builtin_memcmp): nothing to add.
+	if ! grep -qs '^KASAN_SANITIZE := n' "$pristine/arch/x86/platform/pvh/Makefile"; then
+		kasan_nopvh="KASAN_SANITIZE_enlighten.o=n KASAN_SANITIZE_string.o=n"
+	fi
+
+	rm -rf "$bdir"
+	# The source copy: hard links to the unpacked tree (which must never
+	# change: a patched file is replaced by a new one).
+	cp -al "$pristine" "$bdir"
 	mkdir -p "$dir/rl"
 	# What was asked for, for the record (the key's inputs and fragments).
-	cp "${frags[@]}" "$dir/rl/"
-	printf 'key %s\npkg %s\ngcc %s\nld %s\nrecipe %s\n' \
-		"$key" "$pkgver" "$gccver" "$ldver" "$RECIPE" >"$dir/rl/key"
+	cp "${fragfiles[@]}" ${pfile:+"$pfile"} "$dir/rl/"
+	printf 'key %s\npkg %s %s\ngcc %s\nld %s\nrecipe %s\npatch %s\n' \
+		"$key" "$pkg" "$pkgver" "$gccver" "$ldver" "$RECIPE" "$patch" >"$dir/rl/key"
+	if [ -n "$pfile" ]; then
+		for f in $(patchfiles "$pfile"); do
+			[ -f "$src/$f" ] || die "$name: $f (of $pfile) not in $pkg"
+			cp "$src/$f" "$src/$f.rl-new"
+			mv -f "$src/$f.rl-new" "$src/$f"
+		done
+		patch -p1 -d "$src" --no-backup-if-mismatch <"$pfile" >>"$log" 2>&1 ||
+			fail "applying $pfile"
+	fi
+	if [ -n "$basedir" ]; then
+		# Copy (not link: make rewrites its outputs in place) the base's tree.
+		mv "$dir/rl" "$tmp/rl-$name"
+		rm -rf "$dir"
+		cp -a "$basedir" "$dir"
+		rm -rf "$dir/rl" "$dir/.done"
+		mv "$tmp/rl-$name" "$dir/rl"
+		echo "== $(date '+%F %T') variant of $basedir, patch $patch" >>"$log"
+	fi
 	hit0=$(ccstat hit) miss0=$(ccstat miss)
-	say "$fl: building in $dir (log: $log)"
+	say "$name: building in $dir (log: $log)"
 
 	# 1. configure: tinyconfig + fragments, then the defaults of everything
-	#    the fragments made visible.
-	kmake tinyconfig || fail "make tinyconfig"
-	"$src/scripts/kconfig/merge_config.sh" -m -O "$dir" "$dir/.config" "${frags[@]}" \
-		>>"$log" 2>&1 || fail "merge_config.sh"
-	kmake olddefconfig || fail "make olddefconfig"
-	if ! bad=$(verify "$dir/.config" "${frags[@]}"); then
-		[ -n "$bad" ] || die "$fl: checking the .config failed"
-		{
-			echo "kernels: $fl: Kconfig dropped or changed requested options:"
-			echo "$bad"
-			echo "kernels: fix test/kernels/{common,$fl}.config (see $dir/.config)"
-		} >&2
-		exit 1
+	#    the fragments made visible (a variant has its base's .config).
+	if [ -z "$basedir" ]; then
+		kmake tinyconfig || fail "make tinyconfig"
+		"$src/scripts/kconfig/merge_config.sh" -m -O "$dir" "$dir/.config" "${fragfiles[@]}" \
+			>>"$log" 2>&1 || fail "merge_config.sh"
+		kmake olddefconfig || fail "make olddefconfig"
+		local bad
+		if ! bad=$(verify "$dir/.config" "${fragfiles[@]}"); then
+			[ -n "$bad" ] || die "$name: checking the .config failed"
+			{
+				echo "kernels: $name: Kconfig dropped or changed requested options:"
+				echo "$bad"
+				echo "kernels: fix test/kernels/{common,${frags//,/,}}.config (see $dir/.config)"
+			} >&2
+			exit 1
+		fi
 	fi
 
 	# 2. build: vmlinux, and modules for Module.symvers, modpost and the
@@ -217,52 +339,48 @@ for fl in $flavours; do
 	kmake vmlinux modules || fail "make vmlinux modules"
 
 	# 3. check the result: a PVH entry note (Xen ELF note type 18,
-	#    XEN_ELFNOTE_PHYS32_ENTRY), and a real out-of-tree module build.
+	#    XEN_ELFNOTE_PHYS32_ENTRY), no KASAN in the PVH entry objects, and a
+	#    real out-of-tree module build, W=1 without a warning.
 	readelf -n "$dir/vmlinux" | grep -A1 -w Xen | grep -q '0x00000012' ||
 		fail "check for the PVH entry note in vmlinux"
 	[ -s "$dir/Module.symvers" ] || fail "check for Module.symvers"
-	for o in arch/x86/platform/pvh/.enlighten.o.cmd lib/.string.o.cmd; do
+	local o
+	for o in arch/x86/platform/pvh/.enlighten.o.cmd ${kasan_nopvh:+lib/.string.o.cmd}; do
 		if grep -qs 'fsanitize=kernel-address' "$dir/$o"; then
 			fail "check that ${o%.cmd} has no KASAN (PVH entry)"
 		fi
 	done
-	mkdir -p "$tmp/$fl"
-	echo 'obj-m := rl_smoke.o' >"$tmp/$fl/Kbuild"
-	cat >"$tmp/$fl/rl_smoke.c" <<-'EOF'
-	#include <linux/module.h>
-	static int __init rl_smoke_init(void) { return 0; }
-	static void __exit rl_smoke_exit(void) { }
-	module_init(rl_smoke_init);
-	module_exit(rl_smoke_exit);
-	MODULE_LICENSE("GPL");
-	EOF
-	echo "== $(date '+%F %T') out-of-tree module check" >>"$log"
-	if ! make -C "$dir" M="$tmp/$fl" modules >>"$log" 2>&1 ||
-	   [ ! -f "$tmp/$fl/rl_smoke.ko" ]; then
-		fail "out-of-tree module build against $dir"
-	fi
+	smoke "$dir" || fail "out-of-tree module build (W=1, no warning) against $dir"
 
 	touch "$dir/.done"
 
-	# Warm if ccache answered most of the compiles.
+	# Warm if ccache answered most of the compiles, or if it is a variant
+	# (an incremental build in a copy of its base kernel's tree).
 	hits=$(( $(ccstat hit) - hit0 )) misses=$(( $(ccstat miss) - miss0 ))
 	kind=cold
 	[ "$hits" -gt "$misses" ] && kind=warm
+	[ -z "$basedir" ] || kind=warm
 	echo "ccache: $hits hits, $misses misses" >>"$log"
-	echo "build: $fl $kind $(since "$t0") s" >&2
-	echo "$fl $dir/vmlinux $dir"
+	echo "build: $name $kind $(since "$t0") s" >&2
+	out="$dir/vmlinux $dir"
 
-	# Build trees of older keys of this flavour are dead weight (and would
+	# Build trees of older keys of this kernel are dead weight (and would
 	# bloat a CI cache); ccache keeps what is worth keeping.
 	if [ "${RL_KEEP_STALE:-0}" != 1 ]; then
-		for old in "$kroot/$fl"-*; do
-			# only <flavour>-<key12>, not another flavour "<fl>-x"
-			[[ ${old#"$kroot/$fl"-} =~ ^[0-9a-f]{12}$ ]] || continue
-			[ "$old" = "$dir" ] || [ ! -d "$old" ] || {
-				say "$fl: removing stale $old"
+		local old
+		for old in "$kroot/$dname"-*; do
+			# only <name>-<key12>, not another kernel "<name>-x"
+			[[ ${old#"$kroot/$dname"-} =~ ^[0-9a-f]{12}$ ]] || continue
+			[ "$old" = "$bdir" ] || [ ! -d "$old" ] || {
+				say "$name: removing stale $old"
 				rm -rf "$old"
 			}
 		done
 	fi
 	exec {lock}>&-
+}
+
+for n in $names; do
+	build "$n"
+	echo "$n $out"
 done

@@ -1,10 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Install, with apt, what building, checking and running the lab needs.
+#
+# No kernel image: the stock kernels the VMs boot are fetched into the cache,
+# never installed (test/lib/stock-kernel.sh).  linux-headers-amd64 is for
+# the DKMS test (installed headers); linux-source-6.1 for the 6.1 kernels
+# and checkpatch.pl.  zstd unpacks the 6.12/7.x vmlinuz; dwarves (pahole)
+# makes the module BTF that kernels with DEBUG_INFO_BTF_MODULES expect.
 set -eu
-pkgs="linux-image-amd64 linux-headers-amd64 linux-source-6.1 qemu-system-x86
-      busybox-static kmod cpio dkms sparse gnuplot-nox xz-utils gcc make
-      libc6-dev bc flex bison libelf-dev libssl-dev ccache perl"
+pkgs="linux-headers-amd64 linux-source-6.1 qemu-system-x86
+      busybox-static kmod cpio dkms sparse gnuplot-nox xz-utils zstd dwarves
+      gcc make libc6-dev bc flex bison libelf-dev libssl-dev ccache perl patch"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' ||
