@@ -233,7 +233,7 @@ t_free() {
 	diag "nowait, EBUSY while freeing, wait"
 	rlctl alloc 50000000 >/dev/null
 	rlctl fill 100 >/dev/null
-	expect OK free batch nowait
+	expect OK free batch:1024 nowait
 	check "  state freeing" [ "$(st state)" = freeing ]
 	check "  status keeps size while freeing" [ "$(st size) $(st filled)" = "50000000 100" ]
 	expect EBUSY free
@@ -469,7 +469,7 @@ t_reset() {
 	check "  sockets and array freed" [ "$(nsocks) $(nvmalloc)" = "0 0" ]
 	check "  hog thread gone" [ -z "$(pidof rl_hog/0)" ]
 	rlctl alloc 50000000 >/dev/null
-	rlctl free batch nowait >/dev/null
+	rlctl free batch:1024 nowait >/dev/null
 	expect OK reset
 	check "  reset during a teardown waits for it" [ "$(st state)" = empty ]
 	rlctl alloc 10 >/dev/null; rlctl free sync >/dev/null
@@ -547,7 +547,7 @@ t_rmmod() {
 	load
 	rlctl alloc 50000000 >/dev/null
 	rlctl fill 100 >/dev/null
-	rlctl free batch nowait >/dev/null
+	rlctl free batch:1024 nowait >/dev/null
 	check "rmmod during a nowait teardown" rmmod reuseport_lab
 	check "  nothing left" [ "$(nsocks) $(nvmalloc)" = "0 0" ]
 	load

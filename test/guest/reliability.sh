@@ -102,7 +102,7 @@ corpus_states() {
 	# freeing: long enough for the commands below (KASAN: ~250 ns a slot)
 	rlctl alloc "${RL_FREEING_SIZE:-40000000}" >/dev/null
 	rlctl fill 10 >/dev/null
-	rlctl free batch nowait >/dev/null
+	rlctl free batch:1024 nowait >/dev/null
 	bad EBUSY free
 	bad EBUSY free sync
 	bad EBUSY free batch:8 nowait
