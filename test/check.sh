@@ -196,6 +196,7 @@ vm_suite() {
 }
 while read -r -u 3 kernel name mem smp tmo kosrc append; do
 	case $kernel in '#'*|'') continue ;; esac
+	[ -n "$(kline "$kernel")" ] || continue
 	timed vm_suite "$kernel" "$name" "$mem" "$smp" "$tmo" "$kosrc" "$append"
 done 3< test/check.tsv
 
