@@ -28,9 +28,11 @@
  * counter every RL_PROBE_PERIOD_NS and times each grace period from the first
  * tick that sees it in progress to the first tick that sees it over: the grace
  * period itself, to within one period, neither the callbacks' latency nor a
- * request's.  A grace period already running when the probe starts is not
- * counted (its start was not seen); the one running when the loop ends is
- * waited for and counted.
+ * request's.  A grace period already running when the probe starts is timed
+ * from that start (its length is at least that: the loop that follows holds
+ * it up as much as one it starts), else a loop that stalls such a grace
+ * period would report only the short one after it; the one running when the
+ * loop ends is waited for and counted.
  *
  * Only one teardown runs at a time (main.c), so there is one probe.  The
  * chain's state is touched only by the callback in flight until the chain
@@ -95,8 +97,12 @@ void rl_probe_start(void)
 	rl_probe.samples = 0;
 	rl_probe.max_ns = 0;
 	rl_probe.gp = 0;
-	/* A grace period running now started unseen: do not time it. */
 	rl_probe.seen = rcu_get_gp_seq();
+	/* One running now started unseen: time it from here. */
+	if (rl_gp_running(rl_probe.seen)) {
+		rl_probe.gp = rl_probe.seen;
+		rl_probe.gp_start = ktime_get_ns();
+	}
 #ifdef RL_HAVE_HRTIMER_SETUP
 	hrtimer_setup(&rl_probe.timer, rl_probe_tick, CLOCK_MONOTONIC,
 		      HRTIMER_MODE_REL_HARD);

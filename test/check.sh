@@ -212,4 +212,31 @@ if [ -f "$out/vm-deb12-stall/out.log" ]; then
 	check "  study.md has the stall row" \
 		grep -q '| plain .*rcu_preempt:self-detected' "$out/report/study.md"
 fi
+# make matrix's machinery, without its long boots: a guest that prints
+# nothing is stopped by run-vm.sh --idle (exit 125) long before the
+# timeout, and the table shows the boots that wrote no row.
+idle_test() {
+	local image initrd rc=0 t0
+	read -r _ image _ <<<"$(head -n 1 "$out/kernels.txt")"
+	for initrd in "$out"/*.cpio.gz; do break; done
+	[ -n "$image" ] && [ -f "$initrd" ] || return 0
+	t0=$(date +%s)
+	test/lib/run-vm.sh --kernel "$image" --initrd "$initrd" --out "$out/vm-idle" \
+		--smp 1 --timeout 600 --idle 15 --append "rdinit=/bin/sleep -- 3600" \
+		2> "$out/vm-idle.err" || rc=$?
+	check "run-vm --idle 15: a silent guest is stopped (exit 125, got $rc)" [ "$rc" -eq 125 ]
+	check "  well before the 600 s timeout ($(($(date +%s) - t0)) s)" [ $(($(date +%s) - t0)) -lt 300 ]
+	check "  and says why" grep -q 'no output on ttyS1 for 15 s' "$out/vm-idle.err"
+}
+idle_test
+printf '%s\n' 'scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled,mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections,gp_samples,gp_max_ns,stalls,stall_kind,accel' \
+	'deb12/t3,6.1.0-56-amd64,voluntary,3,off,2,1000,1000,plain,-,worker,1,5000,5.000,5000,1,1,4000000,1,rcu_preempt:self-detected,tcg' \
+	'deb12/t3,6.1.0-56-amd64,voluntary,3,off,2,1000,1000,kernel,-,worker,1,5000,5.000,,,3,9000000,0,none,tcg' \
+	'deb12/t3,6.1.0-56-amd64,voluntary,3,off,2,1000,0,idle,-,,1,5000,,,,3,2000000,0,none,tcg' > "$out/table.csv"
+printf '%s\n' 'deb12/t3 ok' 'deb12/hog stopped: no output for 600 s' 'deb12-rt/hog skipped: not run on rt (matrix.tsv)' > "$out/table.boots"
+bash test/matrix.sh --table "$out/table.csv" "$out/table.boots" > "$out/table.md" 2>&1
+check "matrix table: a row with the kernel's facts, stalls and the real map's gp max / idle" \
+	grep -qx '| deb12/t3 | 6.1.0-56-amd64 | dynamic:voluntary | y | n | no-op | 1000 | 1/1 rcu_preempt:self-detected, 5.000 ns/slot | - | - | 0/1 no stall, 5.000 ns/slot | 9 ms / 2 ms | ok |' "$out/table.md"
+check "  a row for a boot that was stopped" grep -q '^| deb12/hog | - | dynamic:voluntary .* | stopped: no output for 600 s |$' "$out/table.md"
+check "  a row for a scenario skipped on rt" grep -q '^| deb12-rt/hog | - | rt | .* | skipped: not run on rt (matrix.tsv) |$' "$out/table.md"
 finish

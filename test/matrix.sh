@@ -9,22 +9,30 @@
 # report's configuration (sid-reporter).
 # Leaves out/matrix/: matrix.csv (every row), matrix.md (one row per kernel
 # and scenario), each boot's logs.  test/matrix.sh --table CSV prints the
-# table of an earlier run's CSV.  Environment: RL_SCENARIOS (a subset of
+# table of an earlier run's CSV (and its boots.txt: test/matrix.sh --table
+# CSV BOOTS).  Environment: RL_SCENARIOS (a subset of
 # the scenarios), RL_MATRIX_MEM (guest memory, default: what the host has
 # free less 2 GiB, at most 14 GiB).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-# One row per kernel and scenario: the kernel's facts, then per mode the
-# stalls (k/n and kind) and ns/slot at the larger size.
+# table CSV [BOOTS]: one row per kernel and scenario: the kernel's facts,
+# then per mode the stalls (k/n and kind) and ns/slot at the larger size;
+# BOOTS (matrix.sh's boots.txt: "kernel/scenario outcome") adds the boots
+# that wrote no row and the outcome of each.
 table() {
-	local facts
+	local facts boots=${2:-/dev/null}
 	# shellcheck disable=SC2046
-	facts=$(bash test/kernels/kernels.sh --facts $(awk -F, 'NR > 1 { k = $1; sub(/\/.*/, "", k); if (!(k in s)) { s[k]; print k } }' "$1"))
-	awk -F, -v facts="$facts" '
+	facts=$(bash test/kernels/kernels.sh --facts $({ awk -F, 'NR > 1 { print $1 }' "$1"; awk '{ print $1 }' "$boots"; } | sed 's,/.*,,' | sort -u))
+	awk -F, -v facts="$facts" -v bootsf="$boots" '
 BEGIN {
 	n = split(facts, L, "\n")
 	for (i = 1; i <= n; i++) { split(L[i], f, " "); F[f[1]] = f[2] " | " f[3] " | " f[4] " | " f[5] }
+	while ((getline l < bootsf) > 0) {
+		sc = l; sub(/ .*/, "", sc); o = l; sub(/^[^ ]* /, "", o)
+		if (!(sc in seen)) { seen[sc] = 1; order[++ns] = sc }
+		boot[sc] = o
+	}
 }
 NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 $c["mode"] == "idle" { idle[$1] = $c["gp_max_ns"]; next }
@@ -45,21 +53,22 @@ function cell(sc, m) {
 		nps[sc, m] == "" ? "?" : nps[sc, m], big[sc, m] != big[sc, "plain"] ? " at " big[sc, m] " slots" : "")
 }
 END {
-	print "| kernel/scenario | release | preempt | preempt_rcu | debug_atomic_sleep | cond_resched_rcu | size | plain | resched | batch | real map (kernel) | real map gp max / idle |"
-	print "|---|---|---|---|---|---|--:|---|---|---|---|---|"
+	print "| kernel/scenario | release | preempt | preempt_rcu | debug_atomic_sleep | cond_resched_rcu | size | plain | resched | batch | real map (kernel) | real map gp max / idle | boot |"
+	print "|---|---|---|---|---|---|--:|---|---|---|---|---|---|"
 	for (i = 1; i <= ns; i++) {
 		sc = order[i]; k = sc; sub(/\/.*/, "", k)
-		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", sc, ver[sc],
-			(k in F) ? F[k] : "? | ? | ? | ?", big[sc, "plain"], cell(sc, "plain"),
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", sc, (sc in ver) ? ver[sc] : "-",
+			(k in F) ? F[k] : "? | ? | ? | ?", (sc, "plain") in big ? big[sc, "plain"] : "-", cell(sc, "plain"),
 			cell(sc, "resched"), cell(sc, "batch"), cell(sc, "kernel"),
-			!((sc, "kernel") in nr) || gp[sc] == "" ? "-" : sprintf("%.0f ms / %.0f ms", gp[sc] / 1e6, idle[sc] / 1e6)
+			!((sc, "kernel") in nr) || gp[sc] == "" ? "-" : sprintf("%.0f ms / %.0f ms", gp[sc] / 1e6, idle[sc] / 1e6),
+			(sc in boot) ? boot[sc] : "-"
 	}
 }' "$1"
 }
 
 # --table CSV: just the table, from an earlier run's CSV
 if [ "${1:-}" = --table ]; then
-	table "$2"
+	table "$2" "${3:-}"
 	exit
 fi
 
@@ -83,7 +92,8 @@ bash test/kernels/kernels.sh $kernels > "$out/kernels.txt" 2> "$out/kernels.log"
 grep -E '^(fetch|build):' "$out/kernels.log" | sed 's/^/matrix: /'
 
 csv=$out/matrix.csv
-rm -f "$csv"
+boots=$out/boots.txt
+rm -f "$csv" "$boots"
 while read -r -u 3 name image kdir; do
 	initrd=$out/$name.cpio.gz
 	test/lib/stage.sh "$kdir" "$initrd" > "$out/stage-$name.log" 2>&1 ||
@@ -94,20 +104,36 @@ while read -r -u 3 name image kdir; do
 	for sc in $want; do
 		line=$(awk -v s="$sc" '$1 == s' test/matrix.tsv)
 		[ -n "$line" ] || { echo "matrix: no scenario $sc" >&2; exit 1; }
+		# shellcheck disable=SC2086
 		set -- $line
-		cpus=$2 hog=$3 timeout=$4 reps=$5 sizes=$6
+		cpus=$2 hog=$3 timeout=$4 reps=$5 sizes=$6 idle=$7 skip=$8
 		[ "$hog" = - ] && hog=
 		d=$out/$name-$sc
+		model=$(bash test/kernels/kernels.sh --facts "$name" | awk '{ sub(/^dynamic:/, "", $2); print $2 }')
+		if [[ ",$skip," == *",$model,"* ]]; then
+			echo "matrix: $name/$sc: skipped ($model)"
+			echo "$name/$sc skipped: not run on $model (matrix.tsv)" >> "$boots"
+			continue
+		fi
 		echo "matrix: $name/$sc: cpus=$cpus hog=${hog:-off} timeout=${timeout}s (elapsed $(($(date +%s) - t_all)) s)"
 		append="rcupdate.rcu_cpu_stall_timeout=$timeout loglevel=3 rl.suite=matrix"
 		append="$append rl.name=$name/$sc rl.reps=$reps rl.sizes=$sizes rl.stall_extra=$extra${hog:+ rl.hog=$hog}"
+		rc=0
 		test/lib/run-vm.sh --kernel "$image" --initrd "$initrd" --out "$d" \
-			--mem "$mem" --smp "$cpus" --timeout 3600 --append "$append" \
-			2> "$d.err" || echo "matrix: $name/$sc: guest failed, see $d"
+			--mem "$mem" --smp "$cpus" --timeout 3600 --idle "$idle" \
+			--append "$append" 2> "$d.err" || rc=$?
+		case $rc in
+		0) boot=ok ;;
+		125) boot="stopped: no output for ${idle} s" ;;
+		124) boot="timeout" ;;
+		*) boot="failed (run-vm exit $rc)" ;;
+		esac
+		[ $rc -eq 0 ] || echo "matrix: $name/$sc: $boot, see $d"
+		echo "$name/$sc $boot" >> "$boots"
 		test/lib/guest-csv.sh "$d/out.log" "$csv"
 	done
 done 3< "$out/kernels.txt"
 
-table "$csv" > "$out/matrix.md"
+table "$csv" "$boots" > "$out/matrix.md"
 cat "$out/matrix.md"
 echo "matrix: done in $(($(date +%s) - t_all)) s: $out/matrix.md"

@@ -3,11 +3,15 @@
 #
 # Usage: test/lib/run-vm.sh --kernel VMLINUX --initrd IMG --out DIR
 #            [--mem 1G] [--smp 2] [--append 'extra cmdline'] [--timeout 300]
-#            [--icount]
+#            [--icount] [--idle SECONDS]
 #
 #   VMLINUX  uncompressed ELF vmlinux (booted via PVH; see stock-kernel.sh)
 #   --icount adds "-icount shift=3" (deterministic-ish timing) and forces -smp 1
 #            (and TCG)
+#   --idle   stops the guest when ttyS1 (out.log) has not grown for SECONDS: a
+#            guest whose user space gets no CPU any more (a SCHED_FIFO hog
+#            on a kernel that does not throttle it) ends there, not at the
+#            timeout; exit 125
 #
 # Accelerator: KVM (-accel kvm -cpu host) when /dev/kvm is usable, TCG
 # (-cpu max) otherwise; RL_ACCEL=tcg|kvm forces one.  The guest is told with
@@ -17,14 +21,15 @@
 # (ttyS1: output of /lab/run, ends with "# guest-exit N"), DIR/cmdline (kernel
 # command line), DIR/qemu.cmd and DIR/qemu.err.  \r is stripped from both logs.
 # Exit: 0 guest-exit 0 | 1 guest-exit non-zero or no guest-exit line (panic..)
-#       | 124 timeout (QEMU killed) | 2 QEMU failed to start/run.
+#       | 124 timeout (QEMU killed) | 125 no output for --idle SECONDS
+#       | 2 QEMU failed to start/run.
 # Prints "vm: <accel> <seconds> s" (wall time) to stderr.
 set -eu
 
 die() { echo "run-vm: $*" >&2; exit 2; }
 usage() { sed -n '4,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-kernel='' initrd='' out='' mem=1G smp=2 append='' tmo=300 icount=''
+kernel='' initrd='' out='' mem=1G smp=2 append='' tmo=300 icount='' idle=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--*=*) a=${1%%=*}; v=${1#*=}; shift; set -- "$a" "$v" "$@"; continue ;;
@@ -32,14 +37,14 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--icount) icount=1; shift; continue ;;
 	-h|--help) usage ;;
-	--kernel|--initrd|--out|--mem|--smp|--append|--timeout)
+	--kernel|--initrd|--out|--mem|--smp|--append|--timeout|--idle)
 		[ $# -ge 2 ] || die "$1 needs an argument" ;;
 	*) echo "run-vm: unknown option '$1'" >&2; usage ;;
 	esac
 	case $1 in
 	--kernel) kernel=$2 ;; --initrd) initrd=$2 ;; --out) out=$2 ;;
 	--mem) mem=$2 ;; --smp) smp=$2 ;; --append) append=$2 ;;
-	--timeout) tmo=$2 ;;
+	--timeout) tmo=$2 ;; --idle) idle=$2 ;;
 	esac
 	shift 2
 done
@@ -50,7 +55,7 @@ qemu=${QEMU:-qemu-system-x86_64}
 command -v "$qemu" >/dev/null || die "$qemu not found (apt install qemu-system-x86)"
 
 mkdir -p "$out"
-rm -f "$out"/console.log "$out"/out.log "$out"/qemu.err
+rm -f "$out"/console.log "$out"/out.log "$out"/qemu.err "$out"/idle
 accel=${RL_ACCEL:-}
 if [ -z "$accel" ]; then
 	accel=tcg
@@ -89,7 +94,34 @@ printf '%q ' "$@" >"$out/qemu.cmd"; echo >>"$out/qemu.cmd"
 
 t0=$(date +%s.%N)
 rc=0
-timeout --kill-after=10 "$tmo" "$@" </dev/null 2>"$out/qemu.err" || rc=$?
+timeout --kill-after=10 "$tmo" "$@" </dev/null 2>"$out/qemu.err" &
+qpid=$!
+wpid=''
+if [ -n "$idle" ]; then
+	# the watchdog: out.log's size every 5 s
+	(
+		last=-1 quiet=0
+		while sleep 5; do
+			sz=$(stat -c %s "$out/out.log" 2>/dev/null || echo 0)
+			if [ "$sz" != "$last" ]; then
+				last=$sz quiet=0
+			else
+				quiet=$((quiet + 5))
+			fi
+			if [ "$quiet" -ge "$idle" ]; then
+				echo "$quiet" >"$out/idle"
+				kill "$qpid" 2>/dev/null
+				exit
+			fi
+		done
+	) &
+	wpid=$!
+fi
+wait "$qpid" || rc=$?
+if [ -n "$wpid" ]; then
+	kill "$wpid" 2>/dev/null || :
+	wait "$wpid" 2>/dev/null || :
+fi
 t1=$(date +%s.%N)
 
 # Serial consoles emit \r\n; ttyS1 is raw in the guest, strip any \r anyway.
@@ -103,7 +135,10 @@ boot=$(sed -n 's/^rl-init: .* uptime \([0-9.]*\) s$/\1/p' "$out/console.log" 2>/
 awk -v a="$t0" -v b="$t1" -v i="$boot" -v acc="$accel" 'BEGIN {
 	printf "vm: %s %.1f s%s\n", acc, b - a, i == "" ? "" : " (/lab/run started at guest uptime " i " s)" }' >&2
 
-if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+if [ -s "$out/idle" ]; then
+	echo "run-vm: no output on ttyS1 for $(cat "$out/idle") s: guest stopped, see $out/console.log" >&2
+	exit 125
+elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 	echo "run-vm: timeout after $tmo s, see $out/console.log" >&2
 	exit 124
 elif [ "$rc" -ne 0 ]; then
