@@ -7,12 +7,13 @@
 # each boot's logs, and prints the table.
 #
 # Sizes "auto": rlab-study -s auto measures plain's ns/slot at 10M slots in
-# the boot and runs the sizes whose plain loop lasts 0.5x and 2x the stall
+# the boot and runs the sizes whose plain loop lasts 0.5x and 1.5x the stall
 # timeout (capped by the guest's memory); each size is allocated once and
 # reused ('free ... keep') for every mode and repetition.
 #
 #   QUICK=1 make demo     small sizes, 1 repetition: a look in ~2 minutes
 #   RL_SCENARIOS="voluntary-t3 full-1cpu-hog" make demo   a subset
+#   RL_SCENARIOS=all make demo   every scenario below, voluntary-t21 too
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -40,7 +41,12 @@ voluntary-t21     voluntary 21 2 -  auto     10M
 '
 reps=3
 [ -n "${QUICK:-}" ] && reps=1
-want=${RL_SCENARIOS:-$(echo "$scenarios" | awk 'NF { print $1 }')}
+# The default leaves out voluntary-t21: at the default timeout the arrays
+# memory allows (~1.5G slots in 14 GiB) last 7-8 s under TCG, far from
+# 21 s, so it adds ~2.5 minutes to show a no; study.md extrapolates to
+# 21 s from every scenario's ns/slot instead.
+want=${RL_SCENARIOS:-$(echo "$scenarios" | awk 'NF && $1 != "voluntary-t21" { print $1 }')}
+[ "$want" = all ] && want=$(echo "$scenarios" | awk 'NF { print $1 }')
 
 # Guest memory: 8 bytes a slot for the largest size, plus 1 GiB, within
 # what the host has free; for auto sizes, what the host has free less 2 GiB,
