@@ -175,9 +175,9 @@ echo "native: n=$slots ns_per_slot=${nat:-?} tcg_ns_per_slot=$(ratio "$p" "$slot
 rn=${BENCH_REPRO_N:-400M}
 if tools/rlab-repro -s "$rn" -r 1 -n bench -o "$out/repro.csv" > "$out/repro.log" 2>&1; then
 	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-		{ g[$c["mode"]] = $c["gp_max_ns"]; s = $c["size"]; st = $c["stalls"] }
+		{ g[$c["mode"]] = $c["gp_max_ns"]; st[$c["mode"]] = $c["stalls"]; if ($c["mode"] == "kernel") s = $c["size"] }
 		END { printf "repro: n=%s gp_max_ms=%.1f idle_gp_max_ms=%.1f ratio=%.1f stalls=%s (this machine'"'"'s kernel, natively)\n",
-			s, g["kernel"] / 1e6, g["idle"] / 1e6, g["idle"] > 0 ? g["kernel"] / g["idle"] : 0, st }' "$out/repro.csv"
+			s, g["kernel"] / 1e6, g["idle"] / 1e6, (g["idle"] > 0 ? g["kernel"] / g["idle"] : 0), st["kernel"] }' "$out/repro.csv"
 else
 	echo "repro: rlab-repro failed or bpf(2) refused here: $(tail -n 1 "$out/repro.log")"
 fi
