@@ -230,9 +230,9 @@ idle_test() {
 }
 idle_test
 printf '%s\n' 'scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled,mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections,gp_samples,gp_max_ns,stalls,stall_kind,accel' \
-	'deb12/t3,6.1.0-56-amd64,voluntary,3,off,2,1000,1000,plain,-,worker,1,5000,5.000,5000,1,1,4000000,1,rcu_preempt:self-detected,tcg' \
-	'deb12/t3,6.1.0-56-amd64,voluntary,3,off,2,1000,1000,kernel,-,worker,1,5000,5.000,,,3,9000000,0,none,tcg' \
-	'deb12/t3,6.1.0-56-amd64,voluntary,3,off,2,1000,0,idle,-,,1,5000,,,,3,2000000,0,none,tcg' > "$out/table.csv"
+	'deb12/t3,6.1.0-56-amd64,dynamic:voluntary,3,off,2,1000,1000,plain,-,worker,1,5000,5.000,5000,1,1,4000000,1,rcu_preempt:self-detected,tcg' \
+	'deb12/t3,6.1.0-56-amd64,dynamic:voluntary,3,off,2,1000,1000,kernel,-,worker,1,5000,5.000,,,3,9000000,0,none,tcg' \
+	'deb12/t3,6.1.0-56-amd64,dynamic:voluntary,3,off,2,1000,0,idle,-,,1,5000,,,,3,2000000,0,none,tcg' > "$out/table.csv"
 printf '%s\n' 'deb12/t3 ok' 'deb12/hog stopped: no output for 600 s' 'deb12-rt/hog skipped: not run on rt (matrix.tsv)' > "$out/table.boots"
 bash test/matrix.sh --table "$out/table.csv" "$out/table.boots" > "$out/table.md" 2>&1
 check "matrix table: a row with the kernel's facts, stalls and the real map's gp max / idle" \

@@ -16,8 +16,9 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-# table CSV [BOOTS]: one row per kernel and scenario: the kernel's facts,
-# then per mode the stalls (k/n and kind) and ns/slot at the larger size;
+# table CSV [BOOTS]: one row per kernel and scenario: the kernel's facts
+# (preempt as the module's status said in that boot: preempt=full on a
+# PREEMPT_DYNAMIC kernel shows dynamic:full), then per mode the stalls (k/n and kind) and ns/slot at the larger size;
 # BOOTS (matrix.sh's boots.txt: "kernel/scenario outcome") adds the boots
 # that wrote no row and the outcome of each.
 table() {
@@ -27,7 +28,7 @@ table() {
 	awk -F, -v facts="$facts" -v bootsf="$boots" '
 BEGIN {
 	n = split(facts, L, "\n")
-	for (i = 1; i <= n; i++) { split(L[i], f, " "); F[f[1]] = f[2] " | " f[3] " | " f[4] " | " f[5] }
+	for (i = 1; i <= n; i++) { split(L[i], f, " "); P[f[1]] = f[2]; F[f[1]] = f[3] " | " f[4] " | " f[5] }
 	while ((getline l < bootsf) > 0) {
 		sc = l; sub(/ .*/, "", sc); o = l; sub(/^[^ ]* /, "", o)
 		if (!(sc in seen)) { seen[sc] = 1; order[++ns] = sc }
@@ -39,6 +40,7 @@ $c["mode"] == "idle" { idle[$1] = $c["gp_max_ns"]; next }
 {
 	sc = $1; if (!(sc in seen)) { seen[sc] = 1; order[++ns] = sc }
 	ver[sc] = $c["kernel"]; acc[sc] = $c["accel"]
+	if ($c["mode"] != "kernel" && $c["preempt"] != "") pre[sc] = $c["preempt"]
 	m = $c["mode"]; s = $c["size"] + 0
 	if (s >= big[sc, m]) {
 		if (s > big[sc, m]) { st[sc, m] = 0; nr[sc, m] = 0; kind[sc, m] = "" }
@@ -57,8 +59,8 @@ END {
 	print "|---|---|---|---|---|---|--:|---|---|---|---|---|---|"
 	for (i = 1; i <= ns; i++) {
 		sc = order[i]; k = sc; sub(/\/.*/, "", k)
-		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", sc, (sc in ver) ? ver[sc] : "-",
-			(k in F) ? F[k] : "? | ? | ? | ?", (sc, "plain") in big ? big[sc, "plain"] : "-", cell(sc, "plain"),
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", sc, (sc in ver) ? ver[sc] : "-",
+			(sc in pre) ? pre[sc] : (k in P) ? P[k] : "?", (k in F) ? F[k] : "? | ? | ?", (sc, "plain") in big ? big[sc, "plain"] : "-", cell(sc, "plain"),
 			cell(sc, "resched"), cell(sc, "batch"), cell(sc, "kernel"),
 			!((sc, "kernel") in nr) || gp[sc] == "" ? "-" : sprintf("%.0f ms / %.0f ms", gp[sc] / 1e6, idle[sc] / 1e6),
 			(sc in boot) ? boot[sc] : "-"
@@ -106,17 +108,23 @@ while read -r -u 3 name image kdir; do
 		[ -n "$line" ] || { echo "matrix: no scenario $sc" >&2; exit 1; }
 		# shellcheck disable=SC2086
 		set -- $line
-		cpus=$2 hog=$3 timeout=$4 reps=$5 sizes=$6 idle=$7 skip=$8
+		cpus=$2 hog=$3 timeout=$4 reps=$5 sizes=$6 idle=$7 skip=$8 only=$9 boot=${10}
 		[ "$hog" = - ] && hog=
+		[ "$boot" = - ] && boot=
 		d=$out/$name-$sc
-		model=$(bash test/kernels/kernels.sh --facts "$name" | awk '{ sub(/^dynamic:/, "", $2); print $2 }')
+		fact=$(bash test/kernels/kernels.sh --facts "$name" | awk '{ print $2 }')
+		model=${fact#dynamic:}
 		if [[ ",$skip," == *",$model,"* ]]; then
 			echo "matrix: $name/$sc: skipped ($model)"
 			echo "$name/$sc skipped: not run on $model (matrix.tsv)" >> "$boots"
 			continue
 		fi
+		if [ "$only" != - ] && [[ ",$only," != *",$fact,"* ]]; then
+			echo "matrix: $name/$sc: not for $fact"
+			continue
+		fi
 		echo "matrix: $name/$sc: cpus=$cpus hog=${hog:-off} timeout=${timeout}s (elapsed $(($(date +%s) - t_all)) s)"
-		append="rcupdate.rcu_cpu_stall_timeout=$timeout loglevel=3 rl.suite=matrix"
+		append="${boot:+$boot }rcupdate.rcu_cpu_stall_timeout=$timeout loglevel=3 rl.suite=matrix"
 		append="$append rl.name=$name/$sc rl.reps=$reps rl.sizes=$sizes rl.stall_extra=$extra${hog:+ rl.hog=$hog}"
 		rc=0
 		test/lib/run-vm.sh --kernel "$image" --initrd "$initrd" --out "$d" \
