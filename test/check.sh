@@ -232,11 +232,15 @@ idle_test
 printf '%s\n' 'scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled,mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections,gp_samples,gp_max_ns,stalls,stall_kind,accel' \
 	'deb12/t3,6.1.0-56-amd64,dynamic:voluntary,3,off,2,1000,1000,plain,-,worker,1,5000,5.000,5000,1,1,4000000,1,rcu_preempt:self-detected,tcg' \
 	'deb12/t3,6.1.0-56-amd64,dynamic:voluntary,3,off,2,1000,1000,kernel,-,worker,1,5000,5.000,,,3,9000000,0,none,tcg' \
-	'deb12/t3,6.1.0-56-amd64,dynamic:voluntary,3,off,2,1000,0,idle,-,,1,5000,,,,3,2000000,0,none,tcg' > "$out/table.csv"
-printf '%s\n' 'deb12/t3 ok' 'deb12/hog stopped: no output for 600 s' 'deb12-rt/hog skipped: not run on rt (matrix.tsv)' > "$out/table.boots"
+	'deb12/t3,6.1.0-56-amd64,dynamic:voluntary,3,off,2,1000,0,idle,-,,1,5000,,,,3,2000000,0,none,tcg' \
+	'bpo12/hog,6.12.95+deb12-amd64,dynamic:voluntary,3,0,1,1000,1000,plain,-,worker,1,6000,6.000,6000,1,,,0,none,tcg' \
+	'bpo12/hog,6.12.95+deb12-amd64,dynamic:voluntary,3,off,1,1000,1000,kernel,-,worker,1,,,,,,,0,none,tcg' > "$out/table.csv"
+printf '%s\n' 'deb12/t3 ok' 'deb12/hog stopped: no output for 600 s' 'deb12-rt/hog skipped: not run on rt (matrix.tsv)' 'bpo12/hog ok' > "$out/table.boots"
 bash test/matrix.sh --table "$out/table.csv" "$out/table.boots" > "$out/table.md" 2>&1
 check "matrix table: a row with the kernel's facts, stalls and the real map's gp max / idle" \
 	grep -qx '| deb12/t3 | 6.1.0-56-amd64 | dynamic:voluntary | y | n | no-op | 1000 | 1/1 rcu_preempt:self-detected, 5.000 ns/slot | - | - | 0/1 no stall, 5.000 ns/slot | 9 ms / 2 ms | ok |' "$out/table.md"
 check "  a row for a boot that was stopped" grep -q '^| deb12/hog | - | dynamic:voluntary .* | stopped: no output for 600 s |$' "$out/table.md"
+check "  a real map the loop could not be timed for (one CPU), run without the scenario's hog" \
+	grep -q '^| bpo12/hog | .* | 0/1 no stall, untimed (hog off) | - | ok |$' "$out/table.md"
 check "  a row for a scenario skipped on rt" grep -q '^| deb12-rt/hog | - | rt | .* | skipped: not run on rt (matrix.tsv) |$' "$out/table.md"
 finish

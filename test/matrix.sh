@@ -41,6 +41,7 @@ $c["mode"] == "idle" { idle[$1] = $c["gp_max_ns"]; next }
 	sc = $1; if (!(sc in seen)) { seen[sc] = 1; order[++ns] = sc }
 	ver[sc] = $c["kernel"]; acc[sc] = $c["accel"]
 	if ($c["mode"] != "kernel" && $c["preempt"] != "") pre[sc] = $c["preempt"]
+	if ($c["mode"] == "kernel") khog[sc] = $c["hog"]; else rhog[sc] = $c["hog"]
 	m = $c["mode"]; s = $c["size"] + 0
 	if (s >= big[sc, m]) {
 		if (s > big[sc, m]) { st[sc, m] = 0; nr[sc, m] = 0; kind[sc, m] = "" }
@@ -51,8 +52,9 @@ $c["mode"] == "idle" { idle[$1] = $c["gp_max_ns"]; next }
 }
 function cell(sc, m) {
 	if (!((sc, m) in nr)) return "-"
-	return sprintf("%d/%d %s, %s ns/slot%s", st[sc, m], nr[sc, m], st[sc, m] ? kind[sc, m] : "no stall",
-		nps[sc, m] == "" ? "?" : nps[sc, m], big[sc, m] != big[sc, "plain"] ? " at " big[sc, m] " slots" : "")
+	return sprintf("%d/%d %s, %s%s%s", st[sc, m], nr[sc, m], st[sc, m] ? kind[sc, m] : "no stall",
+		nps[sc, m] == "" ? "untimed" : nps[sc, m] " ns/slot", big[sc, m] != big[sc, "plain"] ? " at " big[sc, m] " slots" : "",
+		m == "kernel" && khog[sc] != rhog[sc] ? " (hog " khog[sc] ")" : "")
 }
 END {
 	print "| kernel/scenario | release | preempt | preempt_rcu | debug_atomic_sleep | cond_resched_rcu | size | plain | resched | batch | real map (kernel) | real map gp max / idle | boot |"
