@@ -228,6 +228,16 @@ check "  the real map: the fastest of its kernel loops, the longest grace period
 	grep -q '^- The real map .* 2000M slots, 2 teardown(s), kernel loop 16.923 ns/slot (the fastest); longest grace period 33557 ms against 37 ms .*; 2 stalled' "$out/report-native/study.md"
 check "  kernel loop: past the default timeout from 1241M slots" \
 	grep -q "^- At the kernel loop's speed .* needs 1241M slots .* past the default timeout: at this speed a map of more than 1241M slots stalls" "$out/report-native/study.md"
+# A CSV field never reaches gnuplot or a shell unchecked: gnuplot runs
+# `...` inside double-quoted strings, and plot titles hold the scenario.
+sed '2s/^voluntary-t3,/x`touch pwned`,/' "$out/native.csv" > "$out/evil.csv"
+rm -rf "$out/report-evil" "$out/pwned"
+(cd "$out" && "$top/tools/rlab-report" evil.csv report-evil > report-evil.log 2>&1)
+rc=$?
+check "rlab-report refuses a scenario with a backquote (exit $rc)" [ "$rc" -eq 1 ]
+check "  naming the line and the field" \
+	grep -q '^rlab-report: evil.csv:2: field 1 (scenario) "x`touch pwned`"' "$out/report-evil.log"
+check "  and runs nothing, writes nothing" nope test -e "$out/pwned" -o -e "$out/report-evil"
 # make matrix's machinery, without its long boots: a guest that prints
 # nothing is stopped by run-vm.sh --idle (exit 125) long before the
 # timeout, and the table shows the boots that wrote no row.
