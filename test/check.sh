@@ -19,12 +19,14 @@ rm -rf "$out"
 mkdir -p "$out"
 t_all=$(date +%s)
 
-# timed COMMAND...: run and report the wall time
+# timed STEP COMMAND...: run COMMAND and report its wall time as STEP's
+# ("# timing: STEP N s"; every step of make check has one)
 timed() {
-	local t0 rc=0
+	local step=$1 t0 rc=0
+	shift
 	t0=$(date +%s)
 	"$@" || rc=$?
-	diag "timing: ${1##*/}${2:+ ${2##*/}} $(($(date +%s) - t0)) s"
+	diag "timing: $step $(($(date +%s) - t0)) s"
 	return $rc
 }
 
@@ -59,7 +61,7 @@ relay() {
 	[ "$plan" = "$n" ]
 }
 
-if ! timed test/lib/deps.sh > "$out/deps.log" 2>&1; then
+if ! timed deps logto "$out/deps.log" test/lib/deps.sh; then
 	nok "install the dependencies (see $out/deps.log)"
 	finish
 fi
@@ -70,7 +72,7 @@ make_kernels() {
 	# shellcheck disable=SC2086
 	bash test/kernels/kernels.sh $kernels > "$out/kernels.txt" 2> "$out/kernels.log"
 }
-if timed make_kernels; then
+if timed kernels make_kernels; then
 	ok "make kernels: $kernels"
 else
 	nok "make kernels $kernels (see $out/kernels.log)"
@@ -98,32 +100,44 @@ static_checks() {
 		nope grep -E -q '(warning|error):|not available or not up to date' "$b/sparse.log"
 	grep -E '(warning|error):' "$b/sparse.log" | head -n 10 | sed 's/^/#   /'
 }
+t0=$(date +%s)
 sparse=$(bash test/lib/sparse.sh 2> "$out/sparse-build.log") ||
 	nok "build sid's sparse (see $out/sparse-build.log)"
+diag "timing: sparse $(($(date +%s) - t0)) s"
 while read -r -u 3 name _ kdir; do
-	static_checks "$name" "$kdir"
+	timed "static $name" static_checks "$name" "$kdir"
 done 3< "$out/kernels.txt"
 
+checkpatch() {
+	local f
+	for f in module/*.c module/*.h test/guest/*.c tools/*.c Kbuild Makefile; do
+		[ -f "$f" ] || continue
+		check "checkpatch --strict $f" \
+			perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree -q -f "$f"
+	done
+}
+t0=$(date +%s)
 ksrc=$(test/lib/ksrc.sh) || { nok "kernel source (checkpatch)"; finish; }
-for f in module/*.c module/*.h test/guest/*.c tools/*.c Kbuild Makefile; do
-	[ -f "$f" ] || continue
-	check "checkpatch --strict $f" \
-		perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree -q -f "$f"
-done
+diag "timing: ksrc $(($(date +%s) - t0)) s"
+timed checkpatch checkpatch
 
-ko=$out/build-$(awk 'NR == 1 { print $1 }' "$out/kernels.txt")/reuseport_lab.ko
-info=$(modinfo "$ko")
-for k in description version; do
-	check "modinfo $k" match "$(modinfo -F $k "$ko")" '..*'
-done
-check "modinfo license GPL" [ "$(modinfo -F license "$ko")" = GPL ]
-for p in array_size nr_socks free_mode batch_size free_ctx gp_probe; do
-	check "modinfo parm $p has a description and a type" \
-		match "$(echo "$info" | sed -n "s/^parm: *$p://p")" '...* ([a-z]*)'
-done
+modinfo_test() {
+	local ko info k p
+	ko=$out/build-$(awk 'NR == 1 { print $1 }' "$out/kernels.txt")/reuseport_lab.ko
+	info=$(modinfo "$ko")
+	for k in description version; do
+		check "modinfo $k" match "$(modinfo -F $k "$ko")" '..*'
+	done
+	check "modinfo license GPL" [ "$(modinfo -F license "$ko")" = GPL ]
+	for p in array_size nr_socks free_mode batch_size free_ctx gp_probe; do
+		check "modinfo parm $p has a description and a type" \
+			match "$(echo "$info" | sed -n "s/^parm: *$p://p")" '...* ([a-z]*)'
+	done
+}
+timed modinfo modinfo_test
 
 # 32-bit: compiled against an i386 configuration (no 64-bit libgcc calls)
-timed bash test/i386.sh > "$out/i386.log" 2>&1
+timed i386 logto "$out/i386.log" bash test/i386.sh
 relay i386 "$out/i386.log"
 
 # DKMS by hand, against the installed Debian headers (README's fallback)
@@ -150,7 +164,7 @@ dkms_test() {
 		[ -z "$(ls /lib/modules/"$kver"/updates/dkms/reuseport_lab.ko* 2>/dev/null)$(dkms status reuseport_lab 2>/dev/null)" ]
 	rm -rf "$src"
 }
-timed dkms_test
+timed dkms dkms_test
 
 # The Debian packages: make deb, install, DKMS builds for every stock kernel
 # of the run (the .ko of each goes to $out/deb-ko/<release>/), purge.
@@ -161,12 +175,11 @@ while read -r -u 3 name _ kdir; do
 	esac
 done 3< "$out/kernels.txt"
 RL_DEB_KDIRS=${debkdirs# } RL_DEB_OUT=$out/deb-ko RL_DEB_LOGS=$out/deb \
-	timed bash test/deb.sh check \
-	> "$out/deb.log" 2>&1
+	timed deb logto "$out/deb.log" bash test/deb.sh check
 relay deb "$out/deb.log"
 
 # rlab-repro on the host's own kernel (natively, no module)
-timed bash test/repro.sh > "$out/repro.log" 2>&1
+timed repro logto "$out/repro.log" bash test/repro.sh
 relay repro "$out/repro.log"
 
 # The guest suites
@@ -197,47 +210,52 @@ vm_suite() {
 while read -r -u 3 kernel name mem smp tmo kosrc append; do
 	case $kernel in '#'*|'') continue ;; esac
 	[ -n "$(kline "$kernel")" ] || continue
-	timed vm_suite "$kernel" "$name" "$mem" "$smp" "$tmo" "$kosrc" "$append"
+	timed "guest $name" vm_suite "$kernel" "$name" "$mem" "$smp" "$tmo" "$kosrc" "$append"
 done 3< test/check.tsv
 
-# The study report from the Debian 12 stall suite's rows
-if [ -f "$out/vm-deb12-stall/out.log" ]; then
-	sed -n 's/^# csv: //p' "$out/vm-deb12-stall/out.log" > "$out/stall.csv"
-	check "rlab-report makes study.md and plots from the guest's CSV" \
-		logto "$out/report.log" tools/rlab-report "$out/stall.csv" "$out/report"
-	for png in ns_per_slot max_section gp_latency; do
-		check "  $png.png is a PNG" \
-			match "$(head -c 4 "$out/report/$png.png" 2>/dev/null | od -An -c | tr -d ' ')" '211PNG'
-	done
-	check "  study.md has the stall row" \
-		grep -q '| plain .*rcu_preempt:self-detected' "$out/report/study.md"
-fi
-# rlab-report's real-hardware section extrapolates from each native figure
-# on its own: a user-space loop far below the timeout, and a kernel loop
-# (here as measured on a virtual machine, 2026-11-29) past it.
-printf '%s\n' 'scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled,mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections,gp_samples,gp_max_ns,stalls,stall_kind,accel' \
-	'voluntary-t3,6.1.0-57-amd64,voluntary,3,off,2,1000000000,1000,plain,-,worker,1,5000000000,5.000,5000000000,1,3,5000000000,1,rcu_preempt:self-detected,tcg' \
-	'native21,6.18.44,,21,off,2,2000000000,1000,kernel,-,worker,1,33847245268,16.923,,,10858,33556955115,1,rcu_preempt:self-detected,native' \
-	'native21,6.18.44,,21,off,2,2000000000,1000,kernel,-,worker,2,40000000000,20.000,,,9000,30000000000,1,rcu_preempt:self-detected,native' \
-	'native21,6.18.44,,21,off,2,2000000000,0,idle,-,,1,35207625649,,,,1281664,36751703,0,none,native' > "$out/native.csv"
-check "rlab-report: study.md from TCG and native rows" \
-	logto "$out/report-native.log" tools/rlab-report "$out/native.csv" "$out/report-native" 0.345
-check "  user-space loop: the u32 limit is below 21 s" \
-	grep -q '^- At that speed .* 1.48 s, 7% of 21 s: below the default timeout' "$out/report-native/study.md"
-check "  the real map: the fastest of its kernel loops, the longest grace period, 2 stalled" \
-	grep -q '^- The real map .* 2000M slots, 2 teardown(s), kernel loop 16.923 ns/slot (the fastest); longest grace period 33557 ms against 37 ms .*; 2 stalled' "$out/report-native/study.md"
-check "  kernel loop: past the default timeout from 1241M slots" \
-	grep -q "^- At the kernel loop's speed .* needs 1241M slots .* past the default timeout: at this speed a map of more than 1241M slots stalls" "$out/report-native/study.md"
-# A CSV field never reaches gnuplot or a shell unchecked: gnuplot runs
-# `...` inside double-quoted strings, and plot titles hold the scenario.
-sed '2s/^voluntary-t3,/x`touch pwned`,/' "$out/native.csv" > "$out/evil.csv"
-rm -rf "$out/report-evil" "$out/pwned"
-(cd "$out" && "$top/tools/rlab-report" evil.csv report-evil > report-evil.log 2>&1)
-rc=$?
-check "rlab-report refuses a scenario with a backquote (exit $rc)" [ "$rc" -eq 1 ]
-check "  naming the line and the field" \
-	grep -q '^rlab-report: evil.csv:2: field 1 (scenario) "x`touch pwned`"' "$out/report-evil.log"
-check "  and runs nothing, writes nothing" nope test -e "$out/pwned" -o -e "$out/report-evil"
+report_test() {
+	local png rc
+	# The study report from the Debian 12 stall suite's rows
+	if [ -f "$out/vm-deb12-stall/out.log" ]; then
+		sed -n 's/^# csv: //p' "$out/vm-deb12-stall/out.log" > "$out/stall.csv"
+		check "rlab-report makes study.md and plots from the guest's CSV" \
+			logto "$out/report.log" tools/rlab-report "$out/stall.csv" "$out/report"
+		for png in ns_per_slot max_section gp_latency; do
+			check "  $png.png is a PNG" \
+				match "$(head -c 4 "$out/report/$png.png" 2>/dev/null | od -An -c | tr -d ' ')" '211PNG'
+		done
+		check "  study.md has the stall row" \
+			grep -q '| plain .*rcu_preempt:self-detected' "$out/report/study.md"
+	fi
+	# rlab-report's real-hardware section extrapolates from each native figure
+	# on its own: a user-space loop far below the timeout, and a kernel loop
+	# (here as measured on a virtual machine, 2026-11-29) past it.
+	printf '%s\n' 'scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled,mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections,gp_samples,gp_max_ns,stalls,stall_kind,accel' \
+		'voluntary-t3,6.1.0-57-amd64,voluntary,3,off,2,1000000000,1000,plain,-,worker,1,5000000000,5.000,5000000000,1,3,5000000000,1,rcu_preempt:self-detected,tcg' \
+		'native21,6.18.44,,21,off,2,2000000000,1000,kernel,-,worker,1,33847245268,16.923,,,10858,33556955115,1,rcu_preempt:self-detected,native' \
+		'native21,6.18.44,,21,off,2,2000000000,1000,kernel,-,worker,2,40000000000,20.000,,,9000,30000000000,1,rcu_preempt:self-detected,native' \
+		'native21,6.18.44,,21,off,2,2000000000,0,idle,-,,1,35207625649,,,,1281664,36751703,0,none,native' > "$out/native.csv"
+	check "rlab-report: study.md from TCG and native rows" \
+		logto "$out/report-native.log" tools/rlab-report "$out/native.csv" "$out/report-native" 0.345
+	check "  user-space loop: the u32 limit is below 21 s" \
+		grep -q '^- At that speed .* 1.48 s, 7% of 21 s: below the default timeout' "$out/report-native/study.md"
+	check "  the real map: the fastest of its kernel loops, the longest grace period, 2 stalled" \
+		grep -q '^- The real map .* 2000M slots, 2 teardown(s), kernel loop 16.923 ns/slot (the fastest); longest grace period 33557 ms against 37 ms .*; 2 stalled' "$out/report-native/study.md"
+	check "  kernel loop: past the default timeout from 1241M slots" \
+		grep -q "^- At the kernel loop's speed .* needs 1241M slots .* past the default timeout: at this speed a map of more than 1241M slots stalls" "$out/report-native/study.md"
+	# A CSV field never reaches gnuplot or a shell unchecked: gnuplot runs
+	# `...` inside double-quoted strings, and plot titles hold the scenario.
+	sed '2s/^voluntary-t3,/x`touch pwned`,/' "$out/native.csv" > "$out/evil.csv"
+	rm -rf "$out/report-evil" "$out/pwned"
+	(cd "$out" && "$top/tools/rlab-report" evil.csv report-evil > report-evil.log 2>&1)
+	rc=$?
+	check "rlab-report refuses a scenario with a backquote (exit $rc)" [ "$rc" -eq 1 ]
+	check "  naming the line and the field" \
+		grep -q '^rlab-report: evil.csv:2: field 1 (scenario) "x`touch pwned`"' "$out/report-evil.log"
+	check "  and runs nothing, writes nothing" nope test -e "$out/pwned" -o -e "$out/report-evil"
+}
+timed report report_test
+
 # make matrix's machinery, without its long boots: a guest that prints
 # nothing is stopped by run-vm.sh --idle (exit 125) long before the
 # timeout, and the table shows the boots that wrote no row.
@@ -254,19 +272,24 @@ idle_test() {
 	check "  well before the 600 s timeout ($(($(date +%s) - t0)) s)" [ $(($(date +%s) - t0)) -lt 300 ]
 	check "  and says why" grep -q 'no output on ttyS1 for 15 s' "$out/vm-idle.err"
 }
-idle_test
-printf '%s\n' 'scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled,mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections,gp_samples,gp_max_ns,stalls,stall_kind,accel' \
-	'deb12/t3,6.1.0-56-amd64,dynamic:voluntary,3,off,2,1000,1000,plain,-,worker,1,5000,5.000,5000,1,1,4000000,1,rcu_preempt:self-detected,tcg' \
-	'deb12/t3,6.1.0-56-amd64,dynamic:voluntary,3,off,2,1000,1000,kernel,-,worker,1,5000,5.000,,,3,9000000,0,none,tcg' \
-	'deb12/t3,6.1.0-56-amd64,dynamic:voluntary,3,off,2,1000,0,idle,-,,1,5000,,,,3,2000000,0,none,tcg' \
-	'bpo12/hog,6.12.95+deb12-amd64,dynamic:voluntary,3,0,1,1000,1000,plain,-,worker,1,6000,6.000,6000,1,,,0,none,tcg' \
-	'bpo12/hog,6.12.95+deb12-amd64,dynamic:voluntary,3,off,1,1000,1000,kernel,-,worker,1,,,,,,,0,none,tcg' > "$out/table.csv"
-printf '%s\n' 'deb12/t3 ok' 'deb12/hog stopped: no output for 600 s' 'deb12-rt/hog skipped: not run on rt (matrix.tsv)' 'bpo12/hog ok' > "$out/table.boots"
-bash test/matrix.sh --table "$out/table.csv" "$out/table.boots" > "$out/table.md" 2>&1
-check "matrix table: a row with the kernel's facts, stalls and the real map's gp max / idle" \
-	grep -qx '| deb12/t3 | 6.1.0-56-amd64 | dynamic:voluntary | y | n | no-op | 1000 | 1/1 rcu_preempt:self-detected, 5.000 ns/slot | - | - | 0/1 no stall, 5.000 ns/slot | 9 ms / 2 ms | ok |' "$out/table.md"
-check "  a row for a boot that was stopped" grep -q '^| deb12/hog | - | dynamic:voluntary .* | stopped: no output for 600 s |$' "$out/table.md"
-check "  a real map the loop could not be timed for (one CPU), run without the scenario's hog" \
-	grep -q '^| bpo12/hog | .* | 0/1 no stall, untimed (hog off) | - | ok |$' "$out/table.md"
-check "  a row for a scenario skipped on rt" grep -q '^| deb12-rt/hog | - | rt | .* | skipped: not run on rt (matrix.tsv) |$' "$out/table.md"
+timed idle idle_test
+
+# make matrix's table, from a fixture
+table_test() {
+	printf '%s\n' 'scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled,mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections,gp_samples,gp_max_ns,stalls,stall_kind,accel' \
+		'deb12/t3,6.1.0-56-amd64,dynamic:voluntary,3,off,2,1000,1000,plain,-,worker,1,5000,5.000,5000,1,1,4000000,1,rcu_preempt:self-detected,tcg' \
+		'deb12/t3,6.1.0-56-amd64,dynamic:voluntary,3,off,2,1000,1000,kernel,-,worker,1,5000,5.000,,,3,9000000,0,none,tcg' \
+		'deb12/t3,6.1.0-56-amd64,dynamic:voluntary,3,off,2,1000,0,idle,-,,1,5000,,,,3,2000000,0,none,tcg' \
+		'bpo12/hog,6.12.95+deb12-amd64,dynamic:voluntary,3,0,1,1000,1000,plain,-,worker,1,6000,6.000,6000,1,,,0,none,tcg' \
+		'bpo12/hog,6.12.95+deb12-amd64,dynamic:voluntary,3,off,1,1000,1000,kernel,-,worker,1,,,,,,,0,none,tcg' > "$out/table.csv"
+	printf '%s\n' 'deb12/t3 ok' 'deb12/hog stopped: no output for 600 s' 'deb12-rt/hog skipped: not run on rt (matrix.tsv)' 'bpo12/hog ok' > "$out/table.boots"
+	bash test/matrix.sh --table "$out/table.csv" "$out/table.boots" > "$out/table.md" 2>&1
+	check "matrix table: a row with the kernel's facts, stalls and the real map's gp max / idle" \
+		grep -qx '| deb12/t3 | 6.1.0-56-amd64 | dynamic:voluntary | y | n | no-op | 1000 | 1/1 rcu_preempt:self-detected, 5.000 ns/slot | - | - | 0/1 no stall, 5.000 ns/slot | 9 ms / 2 ms | ok |' "$out/table.md"
+	check "  a row for a boot that was stopped" grep -q '^| deb12/hog | - | dynamic:voluntary .* | stopped: no output for 600 s |$' "$out/table.md"
+	check "  a real map the loop could not be timed for (one CPU), run without the scenario's hog" \
+		grep -q '^| bpo12/hog | .* | 0/1 no stall, untimed (hog off) | - | ok |$' "$out/table.md"
+	check "  a row for a scenario skipped on rt" grep -q '^| deb12-rt/hog | - | rt | .* | skipped: not run on rt (matrix.tsv) |$' "$out/table.md"
+}
+timed matrix-table table_test
 finish
