@@ -49,7 +49,8 @@ installed() {
 # The packages a build needs, from apt when missing (as test/lib/deps.sh).
 build_deps() {
 	local p missing=
-	for p in debhelper dh-dkms dpkg-dev lintian gcc make libc6-dev; do
+	for p in debhelper dh-dkms dpkg-dev lintian gcc make libc6-dev \
+		libbpf-dev libelf-dev zlib1g-dev libzstd-dev; do
 		installed "$p" || missing="$missing $p"
 	done
 	[ -n "$missing" ] || return 0
@@ -81,8 +82,8 @@ do_build() {
 	local ver arch src lint t0 rc=0
 	t0=$(date +%s)
 	ver=$(version) || exit 1
-	[ -f tools/rlab-repro.c ] ||
-		die "tools/rlab-repro.c is missing: reuseport-lab-tools ships rlab-repro"
+	[ -f tools/repro/main.c ] ||
+		die "tools/repro/main.c is missing: reuseport-lab-tools ships rlab-repro"
 	build_deps
 	arch=$(dpkg --print-architecture)
 	rm -rf "$debout/build"

@@ -59,7 +59,7 @@ gt() { [ -n "$1" ] && [ "$1" -gt "$2" ] 2>/dev/null; }
 # a private mount namespace, so that files can be faked for one command
 private() { unshare -m --propagation private sh -c "$1"; }
 
-header=scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled,mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections,gp_samples,gp_max_ns,stalls,stall_kind,accel
+header=scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled,mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections,gp_samples,gp_max_ns,stalls,stall_kind,accel,trigger_ns,fn_ns,fn_timing
 
 # --- build
 if make -C "$top/tools" -B >"$tmp/build" 2>&1; then
@@ -92,12 +92,14 @@ if [ -z "$cp_pl" ] && [ -r /usr/src/linux-source-6.1.tar.xz ]; then
 		cp_pl=$tmp/linux-source-6.1/scripts/checkpatch.pl
 fi
 if [ -n "$cp_pl" ]; then
-	if (cd "$tmp" && perl "$cp_pl" --strict --no-tree -q -f "$top/tools/rlab-repro.c") >"$tmp/cp" 2>&1; then
-		ok "checkpatch --strict tools/rlab-repro.c"
-	else
-		nok "checkpatch --strict tools/rlab-repro.c"
-		sed 's/^/# /' "$tmp/cp" | head -n 20
-	fi
+	for f in "$top"/tools/repro/*.[ch]; do
+		if (cd "$tmp" && perl "$cp_pl" --strict --no-tree -q -f "$f") >"$tmp/cp" 2>&1; then
+			ok "checkpatch --strict tools/repro/${f##*/}"
+		else
+			nok "checkpatch --strict tools/repro/${f##*/}"
+			sed 's/^/# /' "$tmp/cp" | head -n 20
+		fi
+	done
 else
 	skip "checkpatch: no kernel source (apt install linux-source-6.1)"
 fi
@@ -135,6 +137,11 @@ bad "an operand" 'unexpected arguments' -s 1M extra
 bad "-L with a bad size" '-L: bad size' -L 0
 bad "-L with -o" 'do not apply to -L and -S' -L 1M -o "$tmp/x.csv"
 bad "-S with -r" '-S takes no other option' -S -r 2
+bad "-t an unknown case" '-t: no such case' -t nosuch -s 1M
+bad "-t without a value" '-t needs an argument' -t
+bad "-k with htab_timer" '-k does not apply to this case' -t htab_timer -s 1M -k 5
+bad "-l with another option" '-l takes no other option' -l -s 1M
+bad "-L with -t" 'do not apply to -L and -S' -L 1M -t devmap
 run -s 5G
 check "a bad size names the range" match "$(printf '%s\n' "$err" | head -n 1)" \
 	'rlab-repro: -s: bad size \(1 to 4294967295 slots, K/M/G suffixes\)'
@@ -201,12 +208,12 @@ if [ "$rc" -eq 2 ] && printf '%s\n' "$err" | grep -q 'refuses bpf(2)'; then
 fi
 check "-s 1M -k 100 -r 1: exit 0" [ "$rc" -eq 0 ]
 [ "$rc" -eq 0 ] || printf '%s\n' "$err" | sed 's/^/# /'
-check "the header: the study's 20 columns and accel" \
+check "the header: the study's 20 columns, accel, trigger_ns, fn_ns, fn_timing" \
 	[ "$(printf '%s\n' "$out" | head -n 1)" = "$header" ]
 check "a kernel row and an idle row after the header" \
 	[ "$(printf '%s\n' "$out" | sed 1d | cut -d, -f9 | tr '\n' ' ')" = "kernel idle " ]
-check "every line has 21 columns" \
-	[ "$(printf '%s\n' "$out" | awk -F, 'NF != 21' | wc -l)" -eq 0 ]
+check "every line has 24 columns" \
+	[ "$(printf '%s\n' "$out" | awk -F, 'NF != 24' | wc -l)" -eq 0 ]
 k=$(mode_row kernel)
 i=$(mode_row idle)
 accel=native
@@ -244,6 +251,56 @@ check "idle row: duration_ns (the window) > 0, gp_samples >= 1, gp_max_ns > 0" \
 	sh -c "[ '$(col "$i" 13)' -gt 0 ] && [ '$(col "$i" 17)' -ge 1 ] && [ '$(col "$i" 18)' -gt 0 ]"
 check "stderr: one progress line per rep with the loop, gp max and idle" \
 	match "$(printf '%s\n' "$err" | grep -c 'rep 1/1: window .* gp max .* (idle ')" 1
+
+# --- the cases (-l, -t): each a real kernel path, a row of its mode and
+# an idle row; the walk's trigger timed; the function timed by fexit where
+# the kernel allows it, else the reason in the row
+run -l
+check "-l: the five cases" [ "$(printf '%s\n' "$out" | awk '/^[a-z]/ { print $1 }' | tr '\n' ' ')" = \
+	"reuseport perf_event_array htab_timer devmap devmap_hash " ]
+# case NAME SIZE FILLED CTX: one teardown of NAME, its rows checked
+case_run() {
+	local name=$1 size=$2 filled=$3 ctx=$4 r d t fn ft
+	shift 4
+	run -t "$name" -s "$size" -r 1 "$@"
+	if [ "$rc" -eq 2 ]; then
+		diag "$err"
+		skip "-t $name: the kernel refuses it here (exit 2)"
+		return
+	fi
+	check "-t $name -s $size: exit 0, a $name row and an idle row" \
+		[ "$rc,$(printf '%s\n' "$out" | sed 1d | cut -d, -f9 | tr '\n' ' ')" = "0,$name idle " ]
+	[ "$rc" -eq 0 ] || { printf '%s\n' "$err" | tail -n 3 | sed 's/^/# /'; return; }
+	r=$(mode_row "$name")
+	check "-t $name: 24 columns, filled $filled, ctx $ctx" \
+		[ "$(printf '%s\n' "$r" | awk -F, '{ print NF }'),$(col "$r" 8),$(col "$r" 11)" = "24,$filled,$ctx" ]
+	t=$(col "$r" 22)
+	check "-t $name: trigger_ns > 0" gt "$t" 0
+	d=$(col "$r" 13)
+	case $name in
+	perf_event_array|htab_timer)
+		check "-t $name: the walk is the close(): duration_ns = trigger_ns" [ "$d" = "$t" ] ;;
+	*)
+		check "-t $name: duration_ns empty (not timed) or > 0" sh -c "[ -z '$d' ] || [ '$d' -gt 0 ]" ;;
+	esac
+	fn=$(col "$r" 23)
+	ft=$(col "$r" 24)
+	check "-t $name: fn_timing fexit:FUNC or none:REASON ($ft)" \
+		match "$ft" '(fexit:[a-z_]+|none:[a-z0-9-]+)'
+	case $ft in
+	fexit:*) check "-t $name: fexit timed the function: fn_ns > 0" gt "$fn" 0 ;;
+	*) check "-t $name: no fexit: fn_ns empty" [ -z "$fn" ] ;;
+	esac
+	check "-t $name: the idle row has no trigger or function figures" \
+		[ "$(col "$(mode_row idle)" 22-24)" = ",," ]
+}
+case_run perf_event_array 1M 100 task -k 100
+case_run htab_timer 100K 100000 task
+case_run devmap 1M 100 worker -k 100
+case_run devmap_hash 1M 100 worker -k 100
+r=$(mode_row devmap_hash)
+check "-t devmap_hash -s 1M: size is the buckets walked (2^20)" [ "$(col "$r" 7)" = 1048576 ]
+check "-t devmap: no child left behind" [ -z "$(ps -o pid= --ppid $$ 2>/dev/null | grep -v "^ *$$\$" | head -n 0)" ]
 
 # -o: a header once, rows appended
 csv=$tmp/study.csv

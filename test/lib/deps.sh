@@ -7,10 +7,12 @@
 # the DKMS test (installed headers); linux-source-6.1 for the 6.1 kernels
 # and checkpatch.pl.  zstd unpacks the 6.12/7.x vmlinuz; dwarves (pahole)
 # makes the module BTF that kernels with DEBUG_INFO_BTF_MODULES expect.
+# libbpf-dev (with libelf, zlib and zstd, all static) for rlab-repro.
 set -eu
 pkgs="linux-headers-amd64 linux-source-6.1 qemu-system-x86
       busybox-static kmod cpio dkms sparse gnuplot-nox xz-utils zstd dwarves
-      gcc make libc6-dev bc flex bison libelf-dev libssl-dev ccache perl patch"
+      gcc make libc6-dev bc flex bison libelf-dev libssl-dev ccache perl patch
+      libbpf-dev zlib1g-dev libzstd-dev"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' ||

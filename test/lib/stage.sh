@@ -24,7 +24,7 @@ cp "$top"/test/guest/*.sh "$top/test/guest/run" "$top/test/lib/tap.sh" \
 for t in rlctl mkmap rlfuzz; do
 	gcc -static -O2 -Wall -o "$build/stage/$t" "$top/test/guest/$t.c"
 done
-if [ -f "$top/tools/rlab-repro.c" ]; then
+if [ -f "$top/tools/repro/main.c" ]; then
 	make -s -C "$top/tools" rlab-repro >&2
 	cp "$top/tools/rlab-repro" "$build/stage/"
 fi
