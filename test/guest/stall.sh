@@ -1,9 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # The stall suite: boot with rcupdate.rcu_cpu_stall_timeout=3 and enough
-# memory; rlab-study tears down an array whose plain loop outlasts the
-# timeout (as large as memory allows), in each mode, and the rows and the
-# kernel log must show: plain stalls, batch never does and keeps its sections
-# short, resched does what status says cond_resched_rcu() does here.
+# memory; rlab-study tears down an array in each mode, sized from the
+# ns/slot measured in this boot so that each loop lasts a fixed multiple of
+# the stall timeout T (2T + 1 s by default): the rows and the kernel log
+# must show: plain's loop outlasts T and stalls; batch's loop, as long,
+# never stalls and keeps its sections short; resched's loop outlasts T too
+# and does what status says cond_resched_rcu() does here.  Sizing from the
+# measured speed (not from memory) keeps the loops past T however fast the
+# guest runs (TCG 2.5-10 ns/slot, KVM ~1, debug kernels ~250): a guest too
+# small for the size is a failure, not a shorter loop.
 
 # csv_field CSV MODE COLUMN: COLUMN of the first row of MODE
 csv_field() {
@@ -11,9 +16,19 @@ csv_field() {
 		$9 == m && !done { print $col[c]; done = 1 }' "$1"
 }
 
+# fastest CSV MODE: the lowest ns_per_slot of MODE's rows
+fastest() {
+	awk -F, -v m="$2" 'NR > 1 && $9 == m && $14 != "" && (b == "" || $14 + 0 < b + 0) { b = $14 }
+		END { print b }' "$1"
+}
+
+# slots_for SECONDS NS: the slots a loop of NS ns/slot needs to last SECONDS
+slots_for() { awk -v s="$1" -v ns="$2" 'BEGIN { printf "%.0f", s * 1e9 / ns }'; }
+
 suite_stall() {
 	kclear
 	load
+	_t0=$(date +%s)
 	T=$(st rcu_cpu_stall_timeout)
 	# PROVE_RCU kernels wait 5 s more before they warn.
 	[ -n "${RL_STALL_EXTRA:-}" ] && T=$((T + RL_STALL_EXTRA))
@@ -25,50 +40,76 @@ suite_stall() {
 	# kernel, and a busy host stretches single sections to a few ms: the
 	# margin is a factor of 10 or more).  The tight bound (best of 5 under
 	# 1 ms) is make bench's, which runs on an idle machine.
-	rlab-study -s "${RL_SECTION_SIZE:-20M}" -m batch -r 5 -f 1000 -n section -o /tmp/section.csv 2>/dev/null
+	cal=${RL_SECTION_SIZE:-20M}
+	rlab-study -s "$cal" -m batch -r 5 -f 1000 -n section -o /tmp/section.csv 2>/dev/null
 	m=$(awk -F, 'NR > 1 { print $15 }' /tmp/section.csv | sort -n | tr '\n' ' ')
 	set -- $m
 	check "batch: 5 teardowns timed their sections ($m)" [ $# = 5 ]
 	check "batch: every longest section < 1% of the timeout" [ "${5:-X}" -lt $((T * 10000000)) ]
 
-	# The stall size: rl.stall_size= from the host; else, with
-	# rl.stall_seconds=S, the size whose loop lasts S s at the ns/slot just
-	# measured (debug kernels run 5-50x slower than stock); else as large
-	# as the guest's memory allows (1.4G slots in a 12 GiB guest: at TCG's
-	# 2.5-6 ns a slot, well past 3 s on the stock kernel).  The measured
-	# size is capped by memory; rl.stall_size= is taken as given.
+	# The speeds in this boot, at the same size: plain's fastest of 3
+	# teardowns (the first of a boot can be 2x slower), resched's of 1
+	# (10x plain's cost where cond_resched_rcu() is effective on a debug
+	# kernel).  The fastest errs towards longer loops.
+	rlab-study -s "$cal" -m plain -r 3 -f 1000 -n calib -o /tmp/calib.csv 2>/dev/null
+	rlab-study -s "$cal" -m resched -r 1 -f 1000 -n calib -o /tmp/calib.csv 2>/dev/null
+	nsp=$(fastest /tmp/calib.csv plain)
+	nsr=$(fastest /tmp/calib.csv resched)
+	check "calibration: plain and resched timed ($nsp, $nsr ns/slot at $cal slots)" \
+		[ -n "$nsp" -a -n "$nsr" ]
+	nsp=${nsp:-1} nsr=${nsr:-1}
+
+	# The loop length: rl.stall_seconds=S, else 2T + 1 s: twice what a
+	# stall needs, so plain stalls however late in its loop the grace
+	# period that catches it starts, and batch or resched would if they
+	# held the CPU.  rl.stall_size= (slots) overrides the sizing.
+	S=${RL_STALL_SECONDS:-$((2 * T + 1))}
 	max=$(awk '/^MemAvailable:/ { printf "%.0f", ($2 * 1024 - 536870912) / 8 }' /proc/meminfo)
-	if [ -n "${RL_STALL_SIZE:-}" ]; then
-		n=$RL_STALL_SIZE
-	elif [ -n "${RL_STALL_SECONDS:-}" ]; then
-		ns=$(awk -F, 'NR > 1 { print $14 }' /tmp/section.csv | sort -n | sed -n 3p)
-		n=$(awk -v s="$RL_STALL_SECONDS" -v ns="$ns" -v m="$max" \
-			'BEGIN { n = s * 1e9 / ns; if (n > m) n = m; printf "%.0f", n }')
-		diag "measured $ns ns/slot: $RL_STALL_SECONDS s is $n slots (memory allows $max)"
+	n=${RL_STALL_SIZE:-$(slots_for "$S" "$nsp")}
+	# resched at its own speed: a loop as long as plain's, in an array of
+	# its own where that saves more than half of plain's slots (10x fewer
+	# where cond_resched_rcu() is effective on a debug kernel); else in
+	# plain's array (one allocation: under TCG 10 GB take ~50 s), where its
+	# loop lasts up to 2x plain's.
+	nr=$(slots_for "$S" "$nsr")
+	[ $((nr * 2)) -ge "$n" ] && nr=$n
+	diag "stall sizes for $S s loops: plain and batch $n slots ($nsp ns/slot), resched $nr ($nsr ns/slot); memory allows $max"
+	check "the stall size fits in memory ($n slots, $max available)" [ "$n" -le "$max" ]
+	[ "$n" -gt "$max" ] && n=$max
+	[ "$nr" -gt "$max" ] && nr=$max
+	diag "time: calibration $(($(date +%s) - _t0)) s"
+
+	_t0=$(date +%s)
+	if [ "$nr" = "$n" ]; then
+		rlab-study -s "$n" -m plain,resched,batch -r 1 -f 1000 -n stall -o /tmp/stall.csv
 	else
-		n=$max
+		rlab-study -s "$n" -m plain,batch -r 1 -f 1000 -n stall -o /tmp/stall.csv
+		rlab-study -s "$nr" -m resched -r 1 -f 1000 -n stall -o /tmp/stall.csv
 	fi
-	diag "stall size: $n slots"
+	diag "time: stall teardowns $(($(date +%s) - _t0)) s"
+	check "CSV header" [ "$(head -n 1 /tmp/stall.csv)" = "scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled,mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections,gp_samples,gp_max_ns,stalls,stall_kind,accel,trigger_ns,fn_ns,fn_timing" ]
+	check "CSV: 3 rows of 24 columns" \
+		[ "$(awk -F, 'NR > 1 && NF == 24' /tmp/stall.csv | wc -l)" = 3 ]
 
-	rlab-study -s "$n" -m plain,resched,batch -r 1 -f 1000 -n stall -o /tmp/stall.csv
-	check "CSV header" [ "$(head -n 1 /tmp/stall.csv)" = "scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled,mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections,gp_samples,gp_max_ns,stalls,stall_kind,accel" ]
-	check "CSV: 3 rows of 21 columns" \
-		[ "$(awk -F, 'NR > 1 && NF == 21' /tmp/stall.csv | wc -l)" = 3 ]
-
+	Tns=$((T * 1000000000))
 	d=$(csv_field /tmp/stall.csv plain duration_ns)
 	s=$(csv_field /tmp/stall.csv plain stalls)
-	check "plain: the loop outlasted the timeout" [ "$d" -gt $((T * 1000000000)) ]
-	check "plain: stalled ($s, $(csv_field /tmp/stall.csv plain stall_kind))" [ "$s" -ge 1 ]
+	check "plain: the loop outlasted the timeout ($d ns)" [ "${d:-0}" -gt $Tns ]
+	check "plain: stalled ($s, $(csv_field /tmp/stall.csv plain stall_kind))" [ "${s:-0}" -ge 1 ]
 	check "plain: a grace period waited past the timeout" \
-		[ "$(csv_field /tmp/stall.csv plain gp_max_ns)" -gt $((T * 1000000000)) ]
+		[ "$(csv_field /tmp/stall.csv plain gp_max_ns)" -gt $Tns ]
 
+	d=$(csv_field /tmp/stall.csv resched duration_ns)
 	s=$(csv_field /tmp/stall.csv resched stalls)
+	check "resched: the loop outlasted the timeout ($d ns)" [ "${d:-0}" -gt $Tns ]
 	if [ "$(st cond_resched_rcu)" = no-op ]; then
-		check "resched (no-op here): stalls like plain ($s)" [ "$s" -ge 1 ]
+		check "resched (no-op here): stalls like plain ($s)" [ "${s:-0}" -ge 1 ]
 	else
 		check "resched (effective here): no stall" [ "$s" = 0 ]
 	fi
 
+	d=$(csv_field /tmp/stall.csv batch duration_ns)
+	check "batch: the loop outlasted the timeout ($d ns)" [ "${d:-0}" -gt $Tns ]
 	check "batch: no stall" [ "$(csv_field /tmp/stall.csv batch stalls)" = 0 ]
 	check "batch: grace periods stay short" \
 		[ "$(csv_field /tmp/stall.csv batch gp_max_ns)" -lt 1000000000 ]
