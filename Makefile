@@ -10,6 +10,8 @@
 #   make bench                                         figures and ratios
 #   make kernels KERNELS="name ..."                    the kernel matrix
 #   make matrix [KERNELS="name ..."]                   the study per kernel
+#   make patches RL_SIGNOFF="Name <email>"             the +batch fixes as a
+#                                                      series (out/patches/)
 #   make deb                                           Debian packages
 
 KERNELRELEASE ?= $(shell uname -r)
@@ -46,7 +48,10 @@ kernels:
 matrix:
 	bash test/matrix.sh $(KERNELS)
 
+patches:
+	bash test/patches.sh
+
 deb:
 	bash test/deb.sh build
 
-.PHONY: all clean install tools check demo bench kernels matrix deb
+.PHONY: all clean install tools check demo bench kernels matrix patches deb

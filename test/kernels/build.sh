@@ -7,10 +7,15 @@
 #
 #   NAME  a built kernel of kernels.tsv (6.1-nopreempt, sid-lazy, ...), with
 #         +resched or +batch appended for the same kernel with
-#         patches/resched.patch or patches/batch.patch applied; the old
-#         flavour names nopreempt and debug stand for 6.1-nopreempt and
-#         6.1-debug (and are printed as given).  Default: $RL_FLAVOURS, else
-#         "nopreempt debug".
+#         patches/resched.patch, or every patches/batch/*.patch in the
+#         order of their names (one bounded-section fix per loop: all of
+#         them in one kernel), applied; the old flavour names nopreempt and
+#         debug stand for 6.1-nopreempt and 6.1-debug (and are printed as
+#         given).  Default: $RL_FLAVOURS, else "nopreempt debug".
+#
+# A patch is patches/P.patch or, for a series, the directory patches/P/ of
+# *.patch files; each applies with patch -p1 (no fuzz) to every source of
+# the matrix, which test/patches.sh checks too.
 #
 # A kernel is "make tinyconfig" + common.config + the row's fragments
 # (test/kernels/<fragment>.config, merged in that order), from the row's
@@ -30,7 +35,8 @@
 #   build: <name> <cold|warm|cached> <seconds> s
 #
 # Each kernel is built once per cache key, the sha256 of the source package
-# name and version, the CONFIG_ lines of the fragments, the patch, the gcc
+# name and version, the CONFIG_ lines of the fragments, the patch (the diffs
+# of every file of a series, with their names), the gcc
 # and binutils versions and $RECIPE, in $RL_CACHE/kernels/<name>-<key12>/:
 # a copy of the source made of hard links (cp -al; a patched file is
 # replaced by a new file, never edited in place) with the build tree in its
@@ -180,6 +186,20 @@ patchfiles() {
 	sed -n 's#^+++ [^/]*/\([^[:space:]]*\).*#\1#p' "$1"
 }
 
+# patchlist P: the files of patch P, one a line, in the order they apply:
+# patches/P.patch, or every patches/P/*.patch sorted by name (C locale).
+# Nothing (and status 1) if there is neither.
+patchlist() {
+	local d=$here/patches/$1
+	if [ -d "$d" ]; then
+		find "$d" -maxdepth 1 -type f -name '*.patch' | LC_ALL=C sort | grep .
+	elif [ -f "$d.patch" ]; then
+		echo "$d.patch"
+	else
+		return 1
+	fi
+}
+
 # smoke KDIR: build a trivial out-of-tree module against KDIR with W=1.
 smoke() {
 	local m=$tmp/smoke-$name
@@ -207,8 +227,8 @@ smoke() {
 # build NAME: build (or find) one kernel; sets $out to "<vmlinux> <kdir>".
 build() {
 	local name=$1 base patch origin frags f key t0 lock hit0 miss0 hits misses kind
-	local pristine pkg pkgver stamp bdir dir log src kasan_nopvh='' pfile=''
-	local -a fragfiles
+	local pristine pkg pkgver stamp bdir dir log src kasan_nopvh='' pfile
+	local -a fragfiles pfiles=()
 	t0=$(now)
 	read -r base patch origin frags < <(resolve "$name")
 	read -r pristine pkg pkgver stamp < <(bash "$here/../lib/ksrc.sh" --info "$origin")
@@ -218,8 +238,12 @@ build() {
 		fragfiles+=("$here/$f.config")
 	done
 	if [ "$patch" != - ]; then
-		pfile=$here/patches/$patch.patch
-		[ -r "$pfile" ] || die "$name: no patch $pfile"
+		mapfile -t pfiles < <(patchlist "$patch")
+		[ ${#pfiles[@]} -gt 0 ] ||
+			die "$name: no patch $here/patches/$patch.patch or $here/patches/$patch/*.patch"
+		for pfile in "${pfiles[@]}"; do
+			[ -r "$pfile" ] || die "$name: cannot read $pfile"
+		done
 	fi
 	key=$( {
 		echo "$pkg $pkgver"
@@ -230,10 +254,14 @@ build() {
 			echo "fragment ${f##*/}"
 			settings "$f"
 		done
-		if [ -n "$pfile" ]; then
-			# the diff only: editing its description changes nothing
+		if [ ${#pfiles[@]} -gt 0 ]; then
+			# the diffs only: editing a description changes nothing
+			# (a single patch's key is what it was before series)
 			echo "patch $patch"
-			sed -n '/^--- /,$p' "$pfile"
+			for pfile in "${pfiles[@]}"; do
+				[ ! -d "$here/patches/$patch" ] || echo "file ${pfile##*/}"
+				sed -n '/^--- /,$p' "$pfile"
+			done
 		fi
 	} | sha256sum | cut -c1-64)
 	# The directory is named after the table's name (a variant's: base+patch).
@@ -291,18 +319,21 @@ build() {
 	cp -al "$pristine" "$bdir"
 	mkdir -p "$dir/rl"
 	# What was asked for, for the record (the key's inputs and fragments).
-	cp "${fragfiles[@]}" ${pfile:+"$pfile"} "$dir/rl/"
+	cp "${fragfiles[@]}" "${pfiles[@]}" "$dir/rl/"
 	printf 'key %s\npkg %s %s\ngcc %s\nld %s\nrecipe %s\npatch %s\n' \
 		"$key" "$pkg" "$pkgver" "$gccver" "$ldver" "$RECIPE" "$patch" >"$dir/rl/key"
-	if [ -n "$pfile" ]; then
+	for pfile in "${pfiles[@]}"; do
 		for f in $(patchfiles "$pfile"); do
 			[ -f "$src/$f" ] || die "$name: $f (of $pfile) not in $pkg"
+			# a file two patches change is still a hard link only
+			# the first time: copying it again is harmless
 			cp "$src/$f" "$src/$f.rl-new"
 			mv -f "$src/$f.rl-new" "$src/$f"
 		done
-		patch -p1 -d "$src" --no-backup-if-mismatch <"$pfile" >>"$log" 2>&1 ||
+		echo "== $(date '+%F %T') patch -p1 < $pfile" >>"$log"
+		patch -p1 -d "$src" --no-backup-if-mismatch --fuzz=0 <"$pfile" >>"$log" 2>&1 ||
 			fail "applying $pfile"
-	fi
+	done
 	if [ -n "$basedir" ]; then
 		# Copy (not link: make rewrites its outputs in place) the base's tree.
 		mv "$dir/rl" "$tmp/rl-$name"
