@@ -216,8 +216,8 @@ done 3< test/check.tsv
 report_test() {
 	local png rc
 	# The study report from the Debian 12 stall suite's rows
-	if [ -f "$out/vm-deb12-stall/out.log" ]; then
-		sed -n 's/^# csv: //p' "$out/vm-deb12-stall/out.log" > "$out/stall.csv"
+	if [ -f "$out/vm-deb12/out.log" ]; then
+		sed -n 's/^# csv: //p' "$out/vm-deb12/out.log" > "$out/stall.csv"
 		check "rlab-report makes study.md and plots from the guest's CSV" \
 			logto "$out/report.log" tools/rlab-report "$out/stall.csv" "$out/report"
 		for png in ns_per_slot max_section gp_latency; do
