@@ -19,7 +19,10 @@
 # "Modes:" line names: per kernel and scenario (the scenario column) the
 # longest gp_max_ns of those rows against the gp_max_ns of the idle row
 # that follows it, and whether any of them stalled.  Figures only ever
-# come from the CSV; a mode without rows is "not measured".
+# come from the CSV; a mode without rows is "not measured".  The columns
+# are found by name; a field used must be a word of [A-Za-z0-9._:+/~-] or
+# digits (gp_max_ns and stalls may be empty: not recorded), or the row is
+# refused with its line number.
 #
 # The series is checked before the script succeeds: every lab patch
 # applies with patch -p1 --fuzz=0 to every source of the matrix (what
@@ -156,15 +159,22 @@ if [ -n "$csv" ]; then
 			bad("column " col ": \"" v "\" is not a word of [A-Za-z0-9._:+/~-]")
 		return v
 	}
+	# a number, or empty where the bench did not record one
 	function num(col, v) {
 		v = $c[col]
 		if (v !~ /^[0-9]*$/)
 			bad("column " col ": \"" v "\" is not a number")
 		return v
 	}
+	function num1(col, v) {
+		v = num(col)
+		if (v == "")
+			bad("column " col ": empty")
+		return v
+	}
 	# a case row, remembered until the next line (its idle row)
 	function keep(   m, s, g, st) {
-		m = word("mode"); s = word("scenario"); num("size")
+		m = word("mode"); s = word("scenario"); num1("size")
 		g = num("gp_max_ns"); st = num("stalls")
 		if (st != "" && st + 0 > 0) word("stall_kind")
 		k = m SUBSEP s
