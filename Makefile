@@ -6,6 +6,8 @@
 #   make install                                       modules_install
 #   make tools                                         the user-space tools
 #   make check                                         the whole test suite
+#   make soak                                          make check, the reliability
+#                                                      suite at full volume
 #   make demo                                          the study, in a VM
 #   make bench                                         figures and ratios
 #   make kernels KERNELS="name ..."                    the kernel matrix
@@ -36,6 +38,9 @@ tools:
 check:
 	bash test/check.sh
 
+soak:
+	RL_SOAK=1 bash test/check.sh
+
 demo:
 	bash test/demo.sh
 
@@ -54,4 +59,4 @@ patches:
 deb:
 	bash test/deb.sh build
 
-.PHONY: all clean install tools check demo bench kernels matrix patches deb
+.PHONY: all clean install tools check soak demo bench kernels matrix patches deb

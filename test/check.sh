@@ -9,12 +9,17 @@
 # with "N passed, N failed".
 #
 # Environment: RL_OUT (logs, default out/check), RL_CACHE (kernels, sources),
-# RL_CHECK_KERNELS (the kernels to run, default those of the table).
+# RL_CHECK_KERNELS (the kernels to run, default those of the table),
+# RL_SOAK=1 (make soak: the same run, every boot with rl.soak=1, which runs
+# the reliability suite at full volume, and 3x the boots' timeouts; logs in
+# out/soak).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 . test/lib/tap.sh
+soak=${RL_SOAK:-}
 out=${RL_OUT:-$top/out/check}
+[ -z "$soak" ] || out=${RL_OUT:-$top/out/soak}
 rm -rf "$out"
 mkdir -p "$out"
 t_all=$(date +%s)
@@ -198,6 +203,10 @@ vm_suite() {
 	# shellcheck disable=SC2046
 	set -- $(bash test/kernels/kernels.sh --facts "$kernel")
 	facts="rl.preempt=$2 rl.kernel_facts=$3,$4,$5,$6"
+	if [ -n "$soak" ]; then
+		append="$append rl.soak=1"
+		tmo=$((tmo * 3))
+	fi
 	test/lib/run-vm.sh --kernel "$image" --initrd "$initrd" --out "$out/vm-$name" \
 		--mem "$mem" --smp "$smp" --timeout "$tmo" --append "$facts $append" \
 		2> "$out/vm-$name.err" || rc=$?

@@ -2,42 +2,64 @@
 # The reliability suite, for the debug kernel (KASAN, lockdep, kmemleak,
 # fault injection): a corpus of malformed inputs, a seeded fuzzer, fault
 # injection on every allocation site, and kmemleak at the end.
+#
+# The fuzzer runs seeds 1 and 2; make check 1000 commands each, rl.soak=1
+# (make soak) the full volume, 5000 each (rl.fuzz_cmds= overrides).  1000
+# is enough to reach every outcome of every command class of rlfuzz's table
+# at least 4 times (counted with an instrumented rlfuzz: alloc OK/EEXIST,
+# fill OK/ENOENT/EBUSY, free OK/ENOENT/EBUSY, hog OK/EBUSY, wait, hog off,
+# reset, junk and random bytes EINVAL; fill's ENOSPC is reached at neither
+# volume, only by the corpus below).  The corpus and the fault sites are
+# whole in both.
 
 KML=/sys/kernel/debug/kmemleak
 R_INPUTS=0
 R_FAULTS=0
+R_SEEDS="1 2"
+if [ -n "${RL_SOAK:-}" ]; then
+	R_CMDS=${RL_FUZZ_CMDS:-5000}
+else
+	R_CMDS=${RL_FUZZ_CMDS:-1000}
+fi
 
 # snap: what must not change when a command fails
 snap() { echo "$(cat $D/status) sockets=$(nsocks) vmalloc=$(nvmalloc)"; }
 
-# bad OUTCOME WORD...: OUTCOME, and nothing changed (quiet unless it fails)
-bad() {
-	_want=$1
-	shift
-	_before=$(snap)
+# R_PREV: the state after the last corpus input, which is the state before
+# the next one as long as nothing else ran in between (so each input costs
+# one snapshot, not two); "fresh" drops it after any other command.
+R_PREV=
+fresh() { R_PREV=; }
+
+# corpus_run DESC WANT RLCTL-ARGS...: rlctl gives WANT, and nothing changed
+# (quiet unless it fails)
+corpus_run() {
+	_desc=$1 _want=$2
+	shift 2
+	_before=${R_PREV:-$(snap)}
 	_got=$(rlctl "$@")
+	R_PREV=$(snap)
 	R_INPUTS=$((R_INPUTS + 1))
 	if [ "$_got" != "$_want" ]; then
-		nok "corpus: '$*' -> $_want (got $_got)"
-	elif [ "$(snap)" != "$_before" ]; then
-		nok "corpus: '$*' changed the state"
+		nok "corpus: $_desc -> $_want (got $_got)"
+	elif [ "$R_PREV" != "$_before" ]; then
+		nok "corpus: $_desc changed the state"
 	else
 		R_OK=$((R_OK + 1))
 	fi
 }
 
-bad_hex() {
-	_before=$(snap)
-	_got=$(rlctl -x "$1")
-	R_INPUTS=$((R_INPUTS + 1))
-	if [ "$_got" != EINVAL ] || [ "$(snap)" != "$_before" ]; then
-		nok "corpus: hex $1 -> EINVAL, unchanged (got $_got)"
-	else
-		R_OK=$((R_OK + 1))
-	fi
+# bad OUTCOME WORD...: OUTCOME, and nothing changed
+bad() {
+	_w=$1
+	shift
+	corpus_run "'$*'" "$_w" "$@"
 }
+
+bad_hex() { corpus_run "hex $1" EINVAL -x "$1"; }
 
 corpus_syntax() {
+	fresh
 	nums="-1 -0 +-1 0x10 1e3 1.5 4294967296 18446744073709551616 99999999999999999999 12a a12 1,0 0b1 0o7 - + 0-1 1_000 nan inf 4294967295x 0.0 ++1 '\\x31'"
 	for x in $nums; do
 		bad EINVAL alloc "$x"
@@ -61,18 +83,12 @@ corpus_syntax() {
 		bad_hex "$h"
 	done
 	for len in 4096 4097 5000 65536; do
-		_before=$(snap)
-		_got=$(rlctl -p $len wait)
-		R_INPUTS=$((R_INPUTS + 1))
-		if [ "$_got" = EINVAL ] && [ "$(snap)" = "$_before" ]; then
-			R_OK=$((R_OK + 1))
-		else
-			nok "corpus: $len-byte write -> EINVAL (got $_got)"
-		fi
+		corpus_run "$len-byte write" EINVAL -p $len wait
 	done
 }
 
 corpus_states() {
+	fresh
 	# empty
 	bad ENOENT fill 1
 	bad ENOENT fill 1 dense
@@ -83,26 +99,34 @@ corpus_states() {
 	bad EINVAL alloc 0
 	# allocated
 	rlctl alloc 100 >/dev/null
+	fresh
 	bad EEXIST alloc 5
 	bad EEXIST alloc 100
 	bad EEXIST alloc 4294967295
 	bad ENOSPC fill 101
 	rlctl fill 100 >/dev/null
+	fresh
 	# full
 	bad ENOSPC fill 1
 	bad ENOSPC fill 1 random:5
 	bad EEXIST alloc 1
 	# hog running
 	rlctl hog 0 >/dev/null
+	fresh
 	bad EBUSY hog 0
 	bad EBUSY hog 1
 	bad EINVAL hog 2
 	rlctl hog off >/dev/null
+	fresh
 	rlctl reset >/dev/null
+	fresh
 	# freeing: long enough for the commands below (KASAN: ~250 ns a slot)
 	rlctl alloc "${RL_FREEING_SIZE:-40000000}" >/dev/null
+	fresh
 	rlctl fill 10 >/dev/null
+	fresh
 	rlctl free batch:1024 nowait >/dev/null
+	fresh
 	bad EBUSY free
 	bad EBUSY free sync
 	bad EBUSY free batch:8 nowait
@@ -111,7 +135,9 @@ corpus_states() {
 	bad EINVAL free bogus
 	check "corpus: still freeing after the wrong-state commands" [ "$(st state)" = freeing ]
 	rlctl wait >/dev/null
+	fresh
 	rlctl reset >/dev/null
+	fresh
 }
 
 # fault_tally WHAT CHANGED OUTCOME...: count one armed run by its OUTCOME
@@ -202,18 +228,27 @@ fault_setup() {
 	echo 0 > /sys/kernel/debug/fail_page_alloc/min-order
 }
 
+# lap WHAT: the guest time since the last lap, as a diagnostic
+lap() {
+	_now=$(date +%s)
+	diag "time: $1 $((_now - ${_lap:-$_now})) s"
+	_lap=$_now
+}
+
 suite_reliability() {
 	load
 	[ -w $KML ] && echo clear > $KML
 	R_OK=0
+	_lap=$(date +%s)
 	corpus_syntax
 	corpus_states
 	check "corpus: $R_OK of $R_INPUTS malformed or wrong-state inputs gave their errno and changed nothing" \
 		[ $R_OK = $R_INPUTS -a $R_INPUTS -ge 200 ]
+	lap corpus
 
-	for seed in 1 2; do
+	for seed in $R_SEEDS; do
 		rlctl reset >/dev/null
-		out=$(rlfuzz $seed 5000 4 2 2>/tmp/fuzz.err)
+		out=$(rlfuzz $seed "$R_CMDS" 4 2 2>/tmp/fuzz.err)
 		check "fuzz: $out" [ $? = 0 ]
 		sed 's/^/# /' /tmp/fuzz.err | head -n 10
 		expect OK wait
@@ -226,6 +261,7 @@ suite_reliability() {
 			sh -c "tail -n +2 $D/results | awk 'NF != 13 { exit 1 }'"
 	done
 	rlctl reset >/dev/null
+	lap fuzz
 
 	if [ -d /sys/kernel/debug/failslab ]; then
 		fault_setup
@@ -236,7 +272,9 @@ suite_reliability() {
 		fault_site "hog kthread" "" "hog 1"
 		fault_site "status read" "rlctl alloc 100" "-r $D/status"
 		fault_site "results read" "rlctl alloc 100; rlctl free" "-r $D/results"
+		lap "fault sites"
 		fault_load "array_size=20000 nr_socks=4"
+		lap "fault insmod"
 		diag "faults injected: $R_FAULTS"
 	else
 		nok "fault injection: no /sys/kernel/debug/failslab on this kernel"
@@ -251,10 +289,11 @@ suite_reliability() {
 		n=$(grep -c 'unreferenced object' $KML)
 		check "kmemleak: $n unreferenced objects after two scans" [ "$n" = 0 ]
 		head -n 40 $KML | sed 's/^/# /'
+		lap kmemleak
 	else
 		nok "kmemleak: $KML missing"
 	fi
 	check "dmesg since boot: no KASAN, lockdep, WARN or might_sleep report" dmesg_clean
 	grep -E -B 3 -A 12 "$KBAD" /tmp/kmsg.all | head -n 60 | sed 's/^/# /'
-	diag "reliability: $R_INPUTS inputs, 10000 fuzzed commands, $R_FAULTS faults injected"
+	diag "reliability: $R_INPUTS inputs, $(($(echo $R_SEEDS | wc -w) * R_CMDS)) fuzzed commands (seeds $R_SEEDS), $R_FAULTS faults injected"
 }
