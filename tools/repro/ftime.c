@@ -19,7 +19,7 @@
  * the trampoline's return path and the fexit entry), some hundred ns; the
  * functions we time take milliseconds.
  *
- * Build: gcc -static ... ftime.c -lbpf -lelf -lz -lzstd (libbpf-dev 1.1).
+ * Built with libbpf (libbpf-dev 1.1), statically: -lbpf -lelf -lz.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +37,8 @@
 #include <bpf/libbpf.h>
 
 #include "ftime.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 #ifndef ENOTSUPP
 #define ENOTSUPP 524	/* kernel-internal, but bpf(2) returns it as is */
@@ -56,9 +58,9 @@
 
 /* The stats slot, as the fexit program writes it. */
 struct ftime_stats {
-	uint64_t calls;
-	uint64_t sum_ns;
-	uint64_t max_ns;
+	__u64 calls;
+	__u64 sum_ns;
+	__u64 max_ns;
 };
 
 struct ftime {
@@ -99,8 +101,8 @@ struct ftime {
 #define CALL(f)			INSN(BPF_JMP | BPF_CALL, 0, 0, 0, f)
 #define EXIT()			INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 /* 64-bit immediates and map fds take two instruction slots. */
-#define LD_IMM64_LO(d, s, v)	INSN(BPF_LD | BPF_DW | BPF_IMM, d, s, 0, (uint32_t)(v))
-#define LD_IMM64_HI(v)		INSN(0, 0, 0, 0, (uint32_t)((uint64_t)(v) >> 32))
+#define LD_IMM64_LO(d, s, v)	INSN(BPF_LD | BPF_DW | BPF_IMM, d, s, 0, (__u32)(v))
+#define LD_IMM64_HI(v)		INSN(0, 0, 0, 0, (__u32)((__u64)(v) >> 32))
 
 /*
  * A tiny assembler: append instructions, and let every conditional jump go
@@ -124,7 +126,7 @@ static void emit(struct prog *p, struct bpf_insn insn)
 	p->n++;
 }
 
-static void emit_ld_imm64(struct prog *p, int reg, int src, uint64_t v)
+static void emit_ld_imm64(struct prog *p, int reg, int src, __u64 v)
 {
 	emit(p, LD_IMM64_LO(reg, src, v));
 	emit(p, LD_IMM64_HI(v));
@@ -132,7 +134,7 @@ static void emit_ld_imm64(struct prog *p, int reg, int src, uint64_t v)
 
 static void emit_jmp_out(struct prog *p, struct bpf_insn jmp)
 {
-	if (p->nout < (int)(sizeof(p->to_out) / sizeof(p->to_out[0])))
+	if (p->nout < (int)ARRAY_SIZE(p->to_out))
 		p->to_out[p->nout] = p->n;
 	p->nout++;
 	emit(p, jmp);
@@ -145,7 +147,7 @@ static int emit_out(struct prog *p)
 
 	emit(p, MOV64_IMM(R0, 0));
 	emit(p, EXIT());
-	if (p->n > PROG_MAX || p->nout > (int)(sizeof(p->to_out) / sizeof(p->to_out[0])))
+	if (p->n > PROG_MAX || p->nout > (int)ARRAY_SIZE(p->to_out))
 		return -1;
 	for (i = 0; i < p->nout; i++)
 		p->insn[p->to_out[i]].off = out - p->to_out[i] - 1;
@@ -156,7 +158,7 @@ static int emit_out(struct prog *p)
 struct filter {
 	int arg;		/* < 0: none */
 	int size;		/* the argument's size in bytes: 1, 2, 4 or 8 */
-	uint64_t val;		/* already truncated to size */
+	__u64 val;		/* already truncated to size */
 };
 
 /*
@@ -247,9 +249,6 @@ static int build_exit(struct prog *p, const struct filter *f, int start_fd, int 
 /* Reporting */
 
 static void put(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void put(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -268,12 +267,12 @@ static void errno_token(char *buf, size_t len, const char *prefix, int err)
 		{ E2BIG, "e2big" }, { EBADF, "ebadf" }, { ENOMEM, "enomem" },
 		{ EACCES, "eacces" }, { EFAULT, "efault" }, { EBUSY, "ebusy" },
 		{ EEXIST, "eexist" }, { EINVAL, "einval" }, { ENOSPC, "enospc" },
-		{ ENOSYS, "enosys" }, { EOPNOTSUPP, "eopnotsupp" },
+		{ EOPNOTSUPP, "eopnotsupp" },
 		{ ENOTSUPP, "enotsupp" },
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
 		if (names[i].err == err) {
 			put(buf, len, "%s-%s", prefix, names[i].name);
 			return;
@@ -371,11 +370,11 @@ static int have_caps(void)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = { { 0 } };
-	uint64_t eff;
+	__u64 eff;
 
 	if (syscall(SYS_capget, &hdr, data))
 		return -1;
-	eff = data[0].effective | (uint64_t)data[1].effective << 32;
+	eff = data[0].effective | (__u64)data[1].effective << 32;
 	if (eff & 1ULL << CAP_SYS_ADMIN)
 		return 1;
 	return (eff & 1ULL << CAP_BPF) && (eff & 1ULL << CAP_PERFMON);
@@ -389,8 +388,8 @@ static int have_caps(void)
  */
 static int refused_before_verifier(enum bpf_attach_type type)
 {
-	const struct bpf_insn insn[] = { MOV64_IMM(R0, 0), EXIT() };
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type);
+	const struct bpf_insn insn[] = { MOV64_IMM(R0, 0), EXIT() };
 	int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "ftime_probe", "GPL", insn, 2, &opts);
 
 	if (fd >= 0) {
@@ -436,11 +435,13 @@ static int load(const struct prog *p, const char *name, enum bpf_attach_type typ
 		if ((err == EPERM || err == EACCES) && have_caps() == 1 &&
 		    refused_before_verifier(type)) {
 			put(why, whylen, "trampoline-eperm");
-			put(msg, msglen, "BPF_PROG_LOAD %s/%s: %s, no verifier log, with CAP_SYS_ADMIN or CAP_BPF+CAP_PERFMON; %s with attach_btf_id 0 too (upstream: EINVAL): the kernel refuses trampoline programs by policy (patch or LSM) before any target check",
+			put(msg, msglen,
+			    "BPF_PROG_LOAD %s/%s: %s, no verifier log, with CAP_SYS_ADMIN or CAP_BPF+CAP_PERFMON; %s with attach_btf_id 0 too (upstream: EINVAL): the kernel refuses trampoline programs by policy (patch or LSM) before any target check",
 			    kind, func, errstr(err), kind);
 		} else if (err == EPERM || err == EACCES) {
 			put(why, whylen, "eperm");
-			put(msg, msglen, "BPF_PROG_LOAD %s/%s: %s (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)",
+			put(msg, msglen,
+			    "BPF_PROG_LOAD %s/%s: %s (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)",
 			    kind, func, errstr(err));
 		} else if (jit == 0) {
 			put(why, whylen, "no-jit");
@@ -491,7 +492,7 @@ static int attach(int prog_fd, enum bpf_attach_type type, const char *func, char
 		put(why, whylen, "no-jit");
 	else
 		errno_token(why, whylen, "attach", err);
-	put(msg, msglen, "attach %s/%s (BPF_RAW_TRACEPOINT_OPEN): %s%s", kind, func,
+	put(msg, msglen, "BPF_RAW_TRACEPOINT_OPEN of %s/%s: %s%s", kind, func,
 	    errstr(err), err == ENOTSUPP ? ": no BPF trampoline for it on this kernel/arch" : "");
 	return -1;
 }
@@ -504,8 +505,10 @@ static struct ftime *ftime_alloc(void)
 		return NULL;
 	ft->start_fd = -1;
 	ft->stats_fd = -1;
-	ft->prog_fd[0] = ft->prog_fd[1] = -1;
-	ft->link_fd[0] = ft->link_fd[1] = -1;
+	ft->prog_fd[0] = -1;
+	ft->prog_fd[1] = -1;
+	ft->link_fd[0] = -1;
+	ft->link_fd[1] = -1;
 	return ft;
 }
 
@@ -558,7 +561,8 @@ static struct ftime *ftime_open_quiet(const char *func, int filter_arg,
 	id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
 	if (id < 0) {
 		put(why, whylen, "no-func");
-		put(msg, msglen, "%s is not a function in vmlinux BTF (not built in, renamed, or inlined)",
+		put(msg, msglen,
+		    "%s is not a function in vmlinux BTF (not built in, renamed, or inlined)",
 		    func);
 		goto out_btf;
 	}
@@ -573,18 +577,18 @@ static struct ftime *ftime_open_quiet(const char *func, int filter_arg,
 		put(msg, msglen, "out of memory");
 		goto out_free;
 	}
-	ft->start_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "ftime_start", sizeof(uint64_t),
-				      sizeof(uint64_t), FTIME_THREADS, NULL);
+	ft->start_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "ftime_start", sizeof(__u64),
+				      sizeof(__u64), FTIME_THREADS, NULL);
 	if (ft->start_fd >= 0)
 		ft->stats_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ftime_stats",
-					      sizeof(uint32_t), sizeof(struct ftime_stats),
+					      sizeof(__u32), sizeof(struct ftime_stats),
 					      1, NULL);
 	if (ft->start_fd < 0 || ft->stats_fd < 0) {
 		int err = errno;
 
 		put(why, whylen, err == EPERM || err == EACCES ? "eperm" : "map-create");
 		put(msg, msglen, "BPF_MAP_CREATE: %s%s", strerror(err),
-		    err == EPERM ? " (needs CAP_BPF or CAP_SYS_ADMIN; before 5.11 also RLIMIT_MEMLOCK)"
+		    err == EPERM ? " (needs CAP_BPF or CAP_SYS_ADMIN; < 5.11: RLIMIT_MEMLOCK)"
 				 : "");
 		goto out_free;
 	}
@@ -653,7 +657,7 @@ int ftime_read(struct ftime *ft, unsigned long long *calls, unsigned long long *
 	       unsigned long long *max_ns)
 {
 	struct ftime_stats s;
-	uint32_t key = 0;
+	__u32 key = 0;
 
 	if (!ft)
 		return -EINVAL;
@@ -671,7 +675,7 @@ int ftime_read(struct ftime *ft, unsigned long long *calls, unsigned long long *
 int ftime_reset(struct ftime *ft)
 {
 	struct ftime_stats s = { 0 };
-	uint32_t key = 0;
+	__u32 key = 0;
 
 	if (!ft)
 		return -EINVAL;

@@ -28,10 +28,11 @@
  *                  kernel/arch has no BPF trampoline for FUNC
  *   busy           attach returned EBUSY (text poke conflict at FUNC)
  *   map-create     a map could not be created (errno in msg)
- *   load-eNNN      prog load failed otherwise, NNN = errno
- *   attach-eNNN    attach failed otherwise, NNN = errno
+ *   load-ERR       prog load failed otherwise, no verifier log; ERR is the
+ *                  errno name in lower case (einval, e2big, ...) or eNNN
+ *   attach-ERR     attach failed otherwise, ERR as above
  *   nomem          out of memory in user space
- *   map-read       reading/writing the stats map failed (errno in msg)
+ *   bug            a program outgrew ftime.c's instruction buffer
  */
 #ifndef RLAB_FTIME_H
 #define RLAB_FTIME_H

@@ -264,9 +264,16 @@ static void one_teardown(const struct opts *o, const struct env *e,
 	struct window w, idle;
 	struct observer *ob;
 	char loop[64], fn_ns[32];
-	unsigned long long t0, t;
+	unsigned long long t0, t, base, l;
+	int i;
 
 	check_memory(c->bytes(o->size));
+	/* a grace period's latency before anything: the best of 3 */
+	for (base = 0, i = 0; i < 3; i++) {
+		l = gp_latency();
+		if (!base || (l && l < base))
+			base = l;
+	}
 	c->create(&r);
 	ob = observe_start(o->hog);
 	if (c->arm)
@@ -288,8 +295,9 @@ static void one_teardown(const struct opts *o, const struct env *e,
 			me, rep);
 	c->cleanup(&r);
 
-	/* the idle baseline: the same window, no map */
+	/* the idle baseline: the same window, no map, once things are quiet */
 	sleep_ns(10000000);
+	quiesce(base);
 	ob = observe_start(o->hog);
 	t0 = now_ns();
 	sleep_ns(w.len_ns);
@@ -325,8 +333,10 @@ static int list_cases(void)
 	int i;
 
 	for (i = 0; (c = repro_cases[i]); i++)
-		printf("%-17s mode %-17s %-7s %s\n  %s\n", c->name, c->mode,
-		       c->unit, c->func, c->describe);
+		printf("%-17s mode %-17s %-7s %3llu bytes/iteration  %s\n  %s\n",
+		       c->name, c->mode, c->unit,
+		       c->bytes(1 << 20) / c->iterations(1 << 20) + 1, c->func,
+		       c->describe);
 	return 0;
 }
 

@@ -161,6 +161,8 @@ int start_pinned(pthread_t *t, int cpu, void *(*fn)(void *), void *arg);
 int hog_check(int cpu);
 int kmsg_mark(void);
 void kmsg_scan(int fd, struct stall_scan *st);
+unsigned long long gp_latency(void);
+void quiesce(unsigned long long base);
 struct observer *observe_start(int hog);
 void observe_stop(struct observer *ob, unsigned long long a,
 		  unsigned long long b, struct window *w);

@@ -301,6 +301,36 @@ void kmsg_scan(int fd, struct stall_scan *st)
 	close(fd);
 }
 
+/* one grace period's latency now, by membarrier(); 0 where it cannot tell */
+unsigned long long gp_latency(void)
+{
+	unsigned long long t0;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return 0;
+	t0 = now_ns();
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+		return 0;
+	return now_ns() - t0;
+}
+
+/*
+ * Until a grace period takes no more than twice base (what one took before
+ * the map was made), at most 10 s: what a teardown leaves behind (RCU
+ * callbacks of freed entries, a kworker's free) stays out of the idle
+ * window that follows.
+ */
+void quiesce(unsigned long long base)
+{
+	unsigned long long t0 = now_ns(), l;
+
+	if (!base)
+		return;
+	do {
+		l = gp_latency();
+	} while (l > 2 * base && now_ns() - t0 < 10000000000ULL);
+}
+
 /* the hog, grace-period timing and the kernel log, from now */
 struct observer *observe_start(int hog)
 {

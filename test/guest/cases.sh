@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: GPL-2.0
+# The pattern (busybox sh): each of rlab-repro's cases (rlab-repro -l: one
+# real kernel path that walks a whole map), no module.  A first teardown
+# at a small size gives, in this boot, the walk's cost per entry and the
+# idle window's longest grace period; a second is sized for a walk of 20x
+# that (at most what memory allows); where the walk is 10x the second
+# idle window's figure, it holds grace periods: gp max above idle.  On a kernel whose walks end their
+# read-side sections every K iterations (rl.cases_bounded=1, the +batch
+# variants) the longest grace period stays below half the walk instead.
+# The walking function is timed by fentry/fexit where the kernel has BTF,
+# and the row says why not elsewhere.  Rows go to the log as "# csv: ".
+
+# col ROW N: the Nth CSV field of ROW
+cases_col() { echo "$1" | cut -d, -f"$2"; }
+
+# cases_run CASE SIZE CSV: one teardown; the case's row and its idle row
+cases_run() {
+	_k=
+	[ "$1" = htab_timer ] || _k="-k 100"
+	# shellcheck disable=SC2086
+	rlab-repro -t "$1" -s "$2" -r 1 $_k -A "${RL_ACCEL:-tcg}" \
+		-n "${RL_NAME:-cases}" -o "$3" 2> /tmp/cases-$1.err
+}
+
+cases_one() {
+	_c=$1 _mode=$2 _bpi=$3 _unit=$4
+	_n0=1000000
+	[ "$_c" = htab_timer ] && _n0=100000
+	rm -f /tmp/cases-$_c.csv
+	cases_run "$_c" $_n0 /tmp/cases-$_c.csv
+	_rc=$?
+	check "$_c: rlab-repro -t $_c -s $_n0 (exit $_rc)" [ $_rc -eq 0 ]
+	if [ $_rc -ne 0 ]; then
+		tail -n 3 /tmp/cases-$_c.err | while read -r l; do diag "$l"; done
+		return
+	fi
+	_r=$(awk -F, -v m="$_mode" '$9 == m' /tmp/cases-$_c.csv)
+	_i=$(awk -F, '$9 == "idle"' /tmp/cases-$_c.csv)
+	check "$_c: a $_mode row and an idle row, 24 columns" \
+		[ "$(awk -F, 'NR > 1 && NF == 24 { n++ } END { print n + 0 }' /tmp/cases-$_c.csv)" = 2 ]
+	_ft=$(cases_col "$_r" 24)
+	if [ -r /sys/kernel/btf/vmlinux ]; then
+		check "$_c: BTF here: the function timed by fexit ($_ft)" \
+			match "$_ft" 'fexit:[a-z_]*'
+		check "$_c:   fn_ns > 0" [ "$(cases_col "$_r" 23)" -gt 0 ]
+	else
+		check "$_c: no BTF here: fn_timing says so ($_ft)" [ "$_ft" = none:no-btf ]
+	fi
+	# the cost of one unit of -s in this boot (the walk, or the window if
+	# the walk could not be timed: an upper bound), and the idle figure
+	_d=$(cases_col "$_r" 13)
+	[ -n "$_d" ] || _d=$(cases_col "$_i" 13)
+	_idle=$(cases_col "$_i" 18)
+	[ -n "$_idle" ] || { diag "$_c: no grace-period timing here (one CPU?)"; return; }
+	# 20x the idle window's longest grace period, within MemAvailable
+	# less 512 MB (buckets: up to 2x the entries)
+	_n=$(awk -v d="$_d" -v n0=$_n0 -v idle="$_idle" -v b="$_bpi" -v u="$_unit" '
+		/^MemAvailable:/ {
+			if (u == "buckets") b *= 2
+			m = int(($2 * 1024 - 536870912) / b)
+			n = int(20 * idle / (d / n0)) + 1
+			if (n < n0) n = n0
+			if (n > m) n = m
+			if (n > 4294967295) n = 4294967295
+			print n
+		}' /proc/meminfo)
+	cases_run "$_c" "$_n" /tmp/cases-$_c.csv
+	_rc=$?
+	check "$_c: rlab-repro -t $_c -s $_n (exit $_rc)" [ $_rc -eq 0 ]
+	[ $_rc -eq 0 ] || return
+	_r=$(awk -F, -v m="$_mode" '$9 == m' /tmp/cases-$_c.csv | tail -n 1)
+	_i=$(awk -F, '$9 == "idle"' /tmp/cases-$_c.csv | tail -n 1)
+	_d=$(cases_col "$_r" 13)
+	_gp=$(cases_col "$_r" 18)
+	_idle=$(cases_col "$_i" 18)
+	diag "$_c: $_n, walk ${_d:-untimed} ns, gp max $_gp ns against $_idle ns idle, stalls $(cases_col "$_r" 19-20)"
+	if [ -z "$_d" ] || [ "$_d" -lt $((10 * _idle)) ]; then
+		diag "$_c: the walk is not 10x the idle window here (memory): no hold asserted"
+	elif [ "${RL_CASES_BOUNDED:-0}" = 1 ]; then
+		check "$_c: bounded sections: gp max $_gp < half the walk $_d" \
+			[ $((2 * _gp)) -lt "$_d" ]
+	else
+		check "$_c: one section: the walk holds grace periods (gp max $_gp > idle $_idle)" \
+			[ "$_gp" -gt "$_idle" ]
+	fi
+	while read -r l; do diag "csv: $l"; done < /tmp/cases-$_c.csv
+}
+
+suite_cases() {
+	rlab-repro -l | awk '/^[a-z]/ { print $1, $3, $5, $4 }' > /tmp/cases.list
+	check "cases: rlab-repro -l lists five" [ "$(wc -l < /tmp/cases.list)" = 5 ]
+	while read -r c mode bpi unit; do
+		cases_one "$c" "$mode" "$bpi" "$unit"
+	done < /tmp/cases.list
+}
