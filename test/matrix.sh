@@ -36,7 +36,11 @@ BEGIN {
 	}
 }
 NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-$c["mode"] == "idle" { idle[$1] = $c["gp_max_ns"]; next }
+# an idle row belongs to the row before it (rlab-repro writes them in pairs)
+$c["mode"] == "idle" { if (last[$1] == "kernel") idle[$1] = $c["gp_max_ns"]; next }
+{ last[$1] = $c["mode"] }
+# the other cases of rlab-repro: their own tables (cases_table)
+$c["mode"] != "kernel" && $c["mode"] != "plain" && $c["mode"] != "resched" && $c["mode"] != "batch" { next }
 {
 	sc = $1; if (!(sc in seen)) { seen[sc] = 1; order[++ns] = sc }
 	ver[sc] = $c["kernel"]; acc[sc] = $c["accel"]
@@ -70,9 +74,73 @@ END {
 }' "$1"
 }
 
-# --table CSV: just the table, from an earlier run's CSV
+# cases_table CSV: one table per case of rlab-repro (tools/rlab-repro -l:
+# its mode and the upstream walk's yield), a row per kernel/scenario at the
+# largest size it ran: the kernel's facts, the yield as compiled there
+# (none; cond_resched_rcu no-op or effective, from kernels.tsv; bounded on
+# +batch, whose patches end the section every 1024 iterations), ns per
+# entry, the longest grace period against its idle window's, stalls.
+cases_table() {
+	local facts list
+	make -s -C tools rlab-repro >&2 || return 1
+	list=$(tools/rlab-repro -l | awk '/^[a-z]/ { print $1, $3, $8 }')
+	# shellcheck disable=SC2046
+	facts=$(bash test/kernels/kernels.sh --facts $(awk -F, 'NR > 1 { print $1 }' "$1" | sed 's,/.*,,' | sort -u))
+	awk -F, -v facts="$facts" -v list="$list" '
+BEGIN {
+	n = split(facts, L, "\n")
+	for (i = 1; i <= n; i++) { split(L[i], f, " "); P[f[1]] = f[2]; PR[f[1]] = f[3]; CRR[f[1]] = f[5] }
+	nc = split(list, L, "\n")
+	for (i = 1; i <= nc; i++) { split(L[i], f, " "); CN[i] = f[1]; CM[i] = f[2]; CY[f[2]] = f[3] }
+}
+NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+$c["mode"] == "idle" {
+	k = $1 SUBSEP last[$1]
+	if (k in got && $c["size"] + 0 == size[k]) idle[k] = $c["gp_max_ns"]
+	next
+}
+{
+	sc = $1; m = $c["mode"]; last[sc] = m
+	if (!(m in CY)) next
+	k = sc SUBSEP m
+	if (!(k in got)) { got[k] = 1; order[m, ++nr[m]] = sc }
+	s = $c["size"] + 0
+	if (s < size[k]) next
+	if (s > size[k]) { st[k] = 0; reps[k] = 0; kind[k] = ""; gp[k] = "" }
+	size[k] = s; reps[k]++; nps[k] = $c["ns_per_slot"]; pre[k] = $c["preempt"]
+	if ($c["gp_max_ns"] != "" && $c["gp_max_ns"] + 0 > gp[k] + 0) gp[k] = $c["gp_max_ns"]
+	if ($c["stalls"] + 0 > 0) { st[k]++; if (kind[k] == "") kind[k] = $c["stall_kind"] }
+}
+function yield(sc, m,   kn) {
+	kn = sc; sub(/\/.*/, "", kn)
+	if (kn ~ /\+batch$/) return "bounded (1024)"
+	if (CY[m] == "cond_resched_rcu" || (m == "kernel" && kn ~ /\+resched$/))
+		return "cond_resched_rcu " ((kn in CRR) ? CRR[kn] : "?")
+	return "none"
+}
+END {
+	for (i = 1; i <= nc; i++) {
+		m = CM[i]
+		if (!nr[m]) continue
+		printf "\n### %s (mode %s)\n\n", CN[i], m
+		print "| kernel/scenario | preempt | preempt_rcu | yield as compiled | size | ns per entry | gp max / idle | stalls |"
+		print "|---|---|---|---|--:|--:|---|---|"
+		for (j = 1; j <= nr[m]; j++) {
+			sc = order[m, j]; k = sc SUBSEP m; kn = sc; sub(/\/.*/, "", kn)
+			printf "| %s | %s | %s | %s | %s | %s | %s | %d/%d %s |\n", sc,
+				pre[k] != "" ? pre[k] : (kn in P) ? P[kn] : "?", (kn in PR) ? PR[kn] : "?",
+				yield(sc, m), size[k], nps[k] == "" ? "untimed" : nps[k],
+				gp[k] == "" ? "untimed" : sprintf("%.0f ms / %s", gp[k] / 1e6, idle[k] == "" ? "-" : sprintf("%.0f ms", idle[k] / 1e6)),
+				st[k], reps[k], st[k] ? kind[k] : "no stall"
+		}
+	}
+}' "$1"
+}
+
+# --table CSV: just the tables, from an earlier run's CSV
 if [ "${1:-}" = --table ]; then
 	table "$2" "${3:-}"
+	cases_table "$2"
 	exit
 fi
 
@@ -144,6 +212,6 @@ while read -r -u 3 name image kdir; do
 	done
 done 3< "$out/kernels.txt"
 
-table "$csv" "$boots" > "$out/matrix.md"
+{ table "$csv" "$boots"; cases_table "$csv"; } > "$out/matrix.md"
 cat "$out/matrix.md"
 echo "matrix: done in $(($(date +%s) - t_all)) s: $out/matrix.md"

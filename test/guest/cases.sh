@@ -93,3 +93,30 @@ suite_cases() {
 		cases_one "$c" "$mode" "$bpi" "$unit"
 	done < /tmp/cases.list
 }
+
+# cases_matrix CSV: make matrix's part: every case but reuseport (the
+# matrix's real map, run before) once, as large as memory allows (the
+# module is gone by then), with the scenario's hog where there is a CPU
+# besides it; htab_timer at most rl.htab_max= elements (default 4M: its
+# elements go in at ~1M per 25 s under TCG).
+cases_matrix() {
+	_h=${RL_HOG:-}
+	[ "$(nproc)" -gt 1 ] || _h=
+	rlab-repro -l | awk '/^[a-z]/ && $1 != "reuseport" { print $1, $5, $4 }' > /tmp/cases.list
+	while read -r c bpi unit; do
+		_n=$(awk -v b="$bpi" -v u="$unit" -v c="$c" -v hm="${RL_HTAB_MAX:-4000000}" '
+			/^MemAvailable:/ {
+				if (u == "buckets") b *= 2
+				n = int(($2 * 1024 - 536870912) / b)
+				if (c == "htab_timer" && n > hm) n = hm
+				if (n > 4294967295) n = 4294967295
+				print n
+			}' /proc/meminfo)
+		_k=
+		[ "$c" = htab_timer ] || _k="-k 1000"
+		# shellcheck disable=SC2086
+		rlab-repro -t "$c" -s "$_n" -r "${RL_REPS:-1}" $_k ${_h:+-H "$_h"} \
+			-n "$RL_NAME" -A "${RL_ACCEL:-tcg}" -o "$1" 2> /tmp/cases-$c.err
+		check "matrix: $c at $_n (rlab-repro exit $?)" grep -q ",$c," "$1"
+	done < /tmp/cases.list
+}

@@ -54,5 +54,7 @@ suite_matrix() {
 		check "matrix: the real map at $n slots (rlab-repro exit $?)" \
 			grep -q ',kernel,' /tmp/matrix.csv
 	fi
+	# the pattern: the other real kernel paths that walk a whole map
+	cases_matrix /tmp/matrix.csv
 	while read -r l; do diag "csv: $l"; done < /tmp/matrix.csv
 }

@@ -188,6 +188,7 @@ const struct repro_case htab_timer_case = {
 	.func =
 		"htab_free_malloced_internal_structs,htab_map_free_internal_structs,htab_free_malloced_timers,htab_map_free_timers",
 	.ctx = "task",
+	.yield = "cond_resched_rcu",
 	.fills_all = 1,
 	.filter_arg = -1,
 	.describe =

@@ -152,6 +152,7 @@ const struct repro_case perf_event_array_case = {
 	.mode = "perf_event_array",
 	.func = "perf_event_fd_array_release",
 	.ctx = "task",
+	.yield = "none",
 	.filter_arg = -1,
 	.describe =
 		"PERF_EVENT_ARRAY: the map file's release (the last close()) runs perf_event_fd_array_release() in the closing task: max_entries slots in one rcu_read_lock() section, no yield",

@@ -196,6 +196,7 @@ const struct repro_case reuseport_case = {
 	.mode = "kernel",
 	.func = "reuseport_array_free",
 	.ctx = "worker",
+	.yield = "none",
 	.filter_arg = -1,
 	.describe =
 		"REUSEPORT_SOCKARRAY: close() drops the last reference; a kworker's reuseport_array_free() walks max_entries slots in one rcu_read_lock() section",

@@ -333,10 +333,10 @@ static int list_cases(void)
 	int i;
 
 	for (i = 0; (c = repro_cases[i]); i++)
-		printf("%-17s mode %-17s %-7s %3llu bytes/iteration  %s\n  %s\n",
+		printf("%-17s mode %-17s %-7s %3llu bytes/iteration yield %-16s %s\n  %s\n",
 		       c->name, c->mode, c->unit,
-		       c->bytes(1 << 20) / c->iterations(1 << 20) + 1, c->func,
-		       c->describe);
+		       c->bytes(1 << 20) / c->iterations(1 << 20) + 1, c->yield,
+		       c->func, c->describe);
 	return 0;
 }
 

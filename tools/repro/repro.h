@@ -98,6 +98,8 @@ struct repro_case {
 	int filter_arg;		/* fentry: count calls whose arg N == val */
 	unsigned long long filter_val;
 	const char *ctx;	/* the CSV's ctx: "worker" (a kworker), "task" */
+	/* what the upstream walk does to yield: "none", "cond_resched_rcu" */
+	const char *yield;
 	int fills_all;		/* every element is filled: -k does not apply */
 	const char *describe;	/* -l: what walks, where, protected how */
 	const char *unit;	/* what size counts: "slots", "buckets" */
