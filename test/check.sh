@@ -187,6 +187,20 @@ relay deb "$out/deb.log"
 timed repro logto "$out/repro.log" bash test/repro.sh
 relay repro "$out/repro.log"
 
+# The accelerator, probed once for every boot (a /dev/kvm that opens but
+# cannot run a vCPU costs the probe's 60 s timeout, a boot each otherwise)
+accel_probe() {
+	local image
+	read -r _ image _ <<<"$(head -n 1 "$out/kernels.txt")"
+	[ -n "$image" ] || return 0
+	RL_ACCEL=$(test/lib/run-vm.sh --probe --kernel "$image" 2> "$out/accel.log") || RL_ACCEL=
+	diag "accelerator: ${RL_ACCEL:-none (see $out/accel.log)}"
+}
+if [ -z "${RL_ACCEL:-}" ]; then
+	timed accel-probe accel_probe
+	[ -z "${RL_ACCEL:-}" ] || export RL_ACCEL
+fi
+
 # The guest suites
 vm_suite() {
 	local kernel=$1 name=$2 mem=$3 smp=$4 tmo=$5 kosrc=$6 append=$7

@@ -4,6 +4,7 @@
 # Usage: test/lib/run-vm.sh --kernel VMLINUX --initrd IMG --out DIR
 #            [--mem 1G] [--smp 2] [--append 'extra cmdline'] [--timeout 300]
 #            [--icount] [--idle SECONDS]
+#        test/lib/run-vm.sh --probe --kernel VMLINUX
 #
 #   VMLINUX  uncompressed ELF vmlinux (booted via PVH; see stock-kernel.sh)
 #   --icount adds "-icount shift=3" (deterministic-ish timing) and forces -smp 1
@@ -12,6 +13,10 @@
 #            guest whose user space gets no CPU any more (a SCHED_FIFO hog
 #            on a kernel that does not throttle it) ends there, not at the
 #            timeout; exit 125
+#   --probe  only print the accelerator a boot would use (kvm or tcg) and
+#            exit: a caller that boots many guests probes once and passes it
+#            on in RL_ACCEL (where /dev/kvm opens but cannot run a vCPU, the
+#            probe waits out its 60 s timeout)
 #
 # Accelerator: KVM (-accel kvm -cpu host) when /dev/kvm is usable, TCG
 # (-cpu max) otherwise; RL_ACCEL=tcg|kvm forces one.  The guest is told with
@@ -27,15 +32,16 @@
 set -eu
 
 die() { echo "run-vm: $*" >&2; exit 2; }
-usage() { sed -n '4,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-kernel='' initrd='' out='' mem=1G smp=2 append='' tmo=300 icount='' idle=''
+kernel='' initrd='' out='' mem=1G smp=2 append='' tmo=300 icount='' idle='' probe=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--*=*) a=${1%%=*}; v=${1#*=}; shift; set -- "$a" "$v" "$@"; continue ;;
 	esac
 	case $1 in
 	--icount) icount=1; shift; continue ;;
+	--probe) probe=1; shift; continue ;;
 	-h|--help) usage ;;
 	--kernel|--initrd|--out|--mem|--smp|--append|--timeout|--idle)
 		[ $# -ge 2 ] || die "$1 needs an argument" ;;
@@ -48,14 +54,16 @@ while [ $# -gt 0 ]; do
 	esac
 	shift 2
 done
-if [ -z "$kernel" ] || [ -z "$initrd" ] || [ -z "$out" ]; then usage; fi
+if [ -n "$probe" ]; then
+	[ -n "$kernel" ] || usage
+elif [ -z "$kernel" ] || [ -z "$initrd" ] || [ -z "$out" ]; then
+	usage
+fi
 [ -r "$kernel" ] || die "cannot read kernel '$kernel'"
-[ -r "$initrd" ] || die "cannot read initrd '$initrd'"
+[ -n "$probe" ] || [ -r "$initrd" ] || die "cannot read initrd '$initrd'"
 qemu=${QEMU:-qemu-system-x86_64}
 command -v "$qemu" >/dev/null || die "$qemu not found (apt install qemu-system-x86)"
 
-mkdir -p "$out"
-rm -f "$out"/console.log "$out"/out.log "$out"/qemu.err "$out"/idle
 accel=${RL_ACCEL:-}
 if [ -z "$accel" ]; then
 	accel=tcg
@@ -75,6 +83,12 @@ tcg) cpu=max ;;
 kvm) cpu=host ;;
 *) die "RL_ACCEL must be tcg or kvm, not '$accel'" ;;
 esac
+if [ -n "$probe" ]; then
+	echo "$accel"
+	exit 0
+fi
+mkdir -p "$out"
+rm -f "$out"/console.log "$out"/out.log "$out"/qemu.err "$out"/idle
 [ -z "$icount" ] || [ "$accel" = tcg ] || die "--icount needs TCG"
 cmdline="console=ttyS0 panic=-1 quiet mitigations=off rl.accel=$accel${append:+ $append}"
 printf '%s\n' "$cmdline" >"$out/cmdline"
