@@ -415,6 +415,27 @@ t_helpers() {
 		[ "$(st state) $(st hog) $(nsocks)" = "empty off 0" ]
 	check "  the next run starts" \
 		rlab-study -s 10000 -f 10 -m plain -r 1 -o /tmp/next.csv
+	# a bad option: exit 2 and the usage, before anything is done
+	for a in "-f abc" "-s auto -f 10000001" "-T 5s" "-r 0" "-m foo" "-s 5G"; do
+		# shellcheck disable=SC2086
+		rlab-study $a -o /tmp/bad.csv 2>/tmp/bad.err
+		rc=$?
+		check "rlab-study $a: exit 2 (got $rc), the usage, no CSV" \
+			sh -c "[ $rc = 2 ] && grep -q '^  -o CSV' /tmp/bad.err && [ ! -e /tmp/bad.csv ]"
+	done
+	check "  its usage ends with the header's last paragraph" \
+		grep -q 'to stderr.$' /tmp/bad.err
+	# no marker in the log (printk_devkmsg=off drops writes to /dev/kmsg):
+	# the row's stall fields are empty, never a count since boot
+	old=$(cat /proc/sys/kernel/printk_devkmsg)
+	echo off > /proc/sys/kernel/printk_devkmsg
+	rlab-study -s 10000 -f 10 -m plain -r 1 -o /tmp/nomark.csv 2>/dev/null
+	echo "$old" > /proc/sys/kernel/printk_devkmsg
+	check "rlab-study, its marker not in the log: stalls and stall_kind empty" \
+		[ "$(awk -F, 'NR == 2 { print $19 "," $20 }' /tmp/nomark.csv)" = "," ]
+	rlab-study -s 10000 -f 10 -m plain -r 1 -o /tmp/mark.csv 2>/dev/null
+	check "  with its marker: 0,none" \
+		[ "$(awk -F, 'NR == 2 { print $19 "," $20 }' /tmp/mark.csv)" = "0,none" ]
 	rt=$(cat /proc/sys/kernel/sched_rt_runtime_us)
 	echo -1 > /proc/sys/kernel/sched_rt_runtime_us
 	rlab-study -s 10000 -m plain -r 1 -H 1 -o /tmp/rt.csv 2>/tmp/rt.err
