@@ -15,6 +15,8 @@
 #   make patches RL_SIGNOFF="Name <email>"             the +batch fixes as a
 #                                                      series (out/patches/)
 #   make deb                                           Debian packages
+#   make findings                                      docs/findings.md from the
+#                                                      last make matrix
 
 KERNELRELEASE ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
@@ -59,4 +61,7 @@ patches:
 deb:
 	bash test/deb.sh build
 
-.PHONY: all clean install tools check soak demo bench kernels matrix patches deb
+findings:
+	bash test/findings.sh
+
+.PHONY: all clean install tools check soak demo bench kernels matrix patches deb findings
