@@ -60,14 +60,6 @@ say() { echo "patches: $*" >&2; }
 
 [ $# -le 1 ] || usage "too many arguments"
 case ${1:-} in -*) usage "unknown option '$1'" ;; esac
-csv=${1:-$top/out/matrix/matrix.csv}
-if [ $# -eq 1 ]; then
-	[ -f "$csv" ] && [ -r "$csv" ] || usage "no readable CSV '$csv'"
-elif [ ! -e "$csv" ]; then
-	say "no $csv: every case is \"not measured\""
-	csv=
-fi
-
 signoff=${RL_SIGNOFF:-}
 [ -n "$signoff" ] ||
 	usage 'RL_SIGNOFF is not set: RL_SIGNOFF="Full Name <email>" must name the person who signs the series off'
@@ -78,6 +70,14 @@ fi
 sname=${signoff% <*}
 smail=${signoff##*<}
 smail=${smail%>}
+
+csv=${1:-$top/out/matrix/matrix.csv}
+if [ $# -eq 1 ]; then
+	[ -f "$csv" ] && [ -r "$csv" ] || usage "no readable CSV '$csv'"
+elif [ ! -e "$csv" ]; then
+	say "no $csv: every case is \"not measured\""
+	csv=
+fi
 
 out=${RL_OUT:-$top/out/patches}
 for c in git patch perl awk fmt sort; do
