@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * reuseport_lab: study the RCU read-side section of reuseport_array_free()
- * on a running kernel.  The user-facing contract is in README.
+ * on a running kernel.  The user-facing contract is docs/interface.md.
  *
  * Locking: rl.lock, a mutex, serialises the commands and protects all of
  * struct rl_lab.  A teardown marks the state FREEING under the lock; from then

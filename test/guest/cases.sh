@@ -2,9 +2,10 @@
 # The pattern (busybox sh): each of rlab-repro's cases (rlab-repro -l: one
 # real kernel path that walks a whole map), no module.  A first teardown
 # at a small size gives, in this boot, the walk's cost per entry and the
-# idle window's longest grace period; a second is sized for a walk of 20x
-# that (at most what memory allows); where the walk is 10x the second
-# idle window's figure, it holds grace periods: gp max above idle.  On a kernel whose walks end their
+# idle window's longest grace period; the next are sized from the last
+# for a walk of 15x that (at most what memory allows), until the walk is
+# 10x its idle window's figure: there it holds grace periods, gp max above
+# idle.  On a kernel whose walks end their
 # read-side sections every K iterations (rl.cases_bounded=1, the +batch
 # variants) the longest grace period stays below half the walk instead.
 # The walking function is timed by fentry/fexit where the kernel has BTF,
@@ -46,43 +47,55 @@ cases_one() {
 	else
 		check "$_c: no BTF here: fn_timing says so ($_ft)" [ "$_ft" = none:no-btf ]
 	fi
-	# the cost of one unit of -s in this boot (the walk, or the window if
-	# the walk could not be timed: an upper bound), and the idle figure
-	_d=$(cases_col "$_r" 13)
-	[ -n "$_d" ] || _d=$(cases_col "$_i" 13)
-	_idle=$(cases_col "$_i" 18)
-	[ -n "$_idle" ] || { diag "$_c: no grace-period timing here (one CPU?)"; return; }
-	# 20x the idle window's longest grace period, within MemAvailable
-	# less 512 MB (buckets: up to 2x the entries)
-	_n=$(awk -v d="$_d" -v n0=$_n0 -v idle="$_idle" -v b="$_bpi" -v u="$_unit" '
-		/^MemAvailable:/ {
-			if (u == "buckets") b *= 2
-			m = int(($2 * 1024 - 536870912) / b)
-			n = int(20 * idle / (d / n0)) + 1
-			if (n < n0) n = n0
-			if (n > m) n = m
-			if (n > 4294967295) n = 4294967295
-			print n
-		}' /proc/meminfo)
-	cases_run "$_c" "$_n" /tmp/cases-$_c.csv
-	_rc=$?
-	check "$_c: rlab-repro -t $_c -s $_n (exit $_rc)" [ $_rc -eq 0 ]
-	[ $_rc -eq 0 ] || return
-	_r=$(awk -F, -v m="$_mode" '$9 == m' /tmp/cases-$_c.csv | tail -n 1)
-	_i=$(awk -F, '$9 == "idle"' /tmp/cases-$_c.csv | tail -n 1)
-	_d=$(cases_col "$_r" 13)
-	_gp=$(cases_col "$_r" 18)
-	_idle=$(cases_col "$_i" 18)
-	diag "$_c: $_n, walk ${_d:-untimed} ns, gp max $_gp ns against $_idle ns idle, stalls $(cases_col "$_r" 19-20)"
-	if [ -z "$_d" ] || [ "$_d" -lt $((10 * _idle)) ]; then
-		diag "$_c: the walk is not 10x the idle window here (memory): no hold asserted"
-	elif [ "${RL_CASES_BOUNDED:-0}" = 1 ]; then
-		check "$_c: bounded sections: gp max $_gp < half the walk $_d" \
-			[ $((2 * _gp)) -lt "$_d" ]
-	else
-		check "$_c: one section: the walk holds grace periods (gp max $_gp > idle $_idle)" \
-			[ "$_gp" -gt "$_idle" ]
-	fi
+	# Then larger, sized from the last run's walk and idle window, until
+	# the walk is 10x the idle window's longest grace period (at most 3
+	# more runs; within MemAvailable less 512 MB, buckets: up to 2x the
+	# entries); there, one section holds grace periods: gp max above idle.
+	_n=$_n0 _try=0
+	while :; do
+		_d=$(cases_col "$_r" 13)
+		_gp=$(cases_col "$_r" 18)
+		_idle=$(cases_col "$_i" 18)
+		if [ -z "$_idle" ] || [ -z "$_gp" ]; then
+			diag "$_c: no grace-period timing here (one CPU?)"
+			break
+		fi
+		diag "$_c: $_n, walk ${_d:-untimed} ns, gp max $_gp ns against $_idle ns idle, stalls $(cases_col "$_r" 19-20)"
+		if [ -n "$_d" ] && [ "$_d" -ge $((10 * _idle)) ]; then
+			if [ "${RL_CASES_BOUNDED:-0}" = 1 ]; then
+				check "$_c: bounded sections: gp max $_gp < half the walk $_d" \
+					[ $((2 * _gp)) -lt "$_d" ]
+			else
+				check "$_c: one section: the walk holds grace periods (gp max $_gp > idle $_idle)" \
+					[ "$_gp" -gt "$_idle" ]
+			fi
+			break
+		fi
+		# the window is an upper bound of the walk where it was not timed
+		[ -n "$_d" ] || _d=$(cases_col "$_i" 13)
+		_m=$(awk -v d="$_d" -v n="$_n" -v idle="$_idle" -v b="$_bpi" -v u="$_unit" '
+			/^MemAvailable:/ {
+				if (u == "buckets") b *= 2
+				m = int(($2 * 1024 - 536870912) / b)
+				x = int(n * 15 * idle / d) + 1
+				if (x > m) x = m
+				if (x > 4294967295) x = 4294967295
+				print x
+			}' /proc/meminfo)
+		_try=$((_try + 1))
+		if [ "$_m" -le "$_n" ] || [ $_try -gt 3 ]; then
+			diag "$_c: the walk is not 10x the idle window at $_n (memory or tries): no hold asserted"
+			break
+		fi
+		_n=$_m
+		rm -f /tmp/cases-$_c.csv
+		cases_run "$_c" "$_n" /tmp/cases-$_c.csv
+		_rc=$?
+		check "$_c: rlab-repro -t $_c -s $_n (exit $_rc)" [ $_rc -eq 0 ]
+		[ $_rc -eq 0 ] || return
+		_r=$(awk -F, -v m="$_mode" '$9 == m' /tmp/cases-$_c.csv)
+		_i=$(awk -F, '$9 == "idle"' /tmp/cases-$_c.csv)
+	done
 	while read -r l; do diag "csv: $l"; done < /tmp/cases-$_c.csv
 }
 
