@@ -72,7 +72,11 @@ if ! timed deps logto "$out/deps.log" test/lib/deps.sh; then
 fi
 
 # The kernels: fetched (stock) or built (cached), "<name> <vmlinux> <kdir>"
+# (and the patched variants of those that test/check.tsv boots: name+patch)
 kernels=${RL_CHECK_KERNELS:-$(bash test/kernels/kernels.sh --list check | xargs)}
+kernels="$kernels $(awk -v k=" $kernels " '!/^#/ && $1 ~ /\+/ {
+	b = $1; sub(/\+.*/, "", b); if (index(k, " " b " ")) print $1 }' test/check.tsv | sort -u | xargs)"
+kernels=${kernels% }
 make_kernels() {
 	# shellcheck disable=SC2086
 	bash test/kernels/kernels.sh $kernels > "$out/kernels.txt" 2> "$out/kernels.log"
@@ -110,6 +114,8 @@ sparse=$(bash test/lib/sparse.sh 2> "$out/sparse-build.log") ||
 	nok "build sid's sparse (see $out/sparse-build.log)"
 diag "timing: sparse $(($(date +%s) - t0)) s"
 while read -r -u 3 name _ kdir; do
+	# a variant has its base's headers: checked there
+	case $name in *+*) continue ;; esac
 	timed "static $name" static_checks "$name" "$kdir"
 done 3< "$out/kernels.txt"
 
@@ -313,6 +319,22 @@ table_test() {
 	check "  a real map the loop could not be timed for (one CPU), run without the scenario's hog" \
 		grep -q '^| bpo12/hog | .* | 0/1 no stall, untimed (hog off) | - | ok |$' "$out/table.md"
 	check "  a row for a scenario skipped on rt" grep -q '^| deb12-rt/hog | - | rt | .* | skipped: not run on rt (matrix.tsv) |$' "$out/table.md"
+	# rlab-repro's cases: one table each; an idle row is the row's before it
+	printf '%s\n' 'scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled,mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections,gp_samples,gp_max_ns,stalls,stall_kind,accel,trigger_ns,fn_ns,fn_timing' \
+		'sid/t3,7.2.13+deb14-amd64,dynamic:lazy,3,off,2,1000,1000,kernel,-,worker,1,5000,5.000,,,3,9000000,0,none,tcg,100,6000,fexit:reuseport_array_free' \
+		'sid/t3,7.2.13+deb14-amd64,dynamic:lazy,3,off,2,1000,0,idle,-,,1,5000,,,,3,2000000,0,none,tcg,,,' \
+		'sid/t3,7.2.13+deb14-amd64,dynamic:lazy,3,off,2,1048576,4000000,htab_timer,-,task,1,4000000000,3814.697,,,3,4100000000,1,rcu_preempt:self-detected,tcg,4000000000,3990000000,fexit:htab_map_free_internal_structs' \
+		'sid/t3,7.2.13+deb14-amd64,dynamic:lazy,3,off,2,1048576,0,idle,-,,1,4000000000,,,,300,30000000,0,none,tcg,,,' \
+		'sid-lazy+batch/t3,7.2.13,lazy,3,off,2,1048576,4000000,htab_timer,-,task,1,4000000000,3814.697,,,300,60000000,0,none,tcg,4000000000,,none:no-btf' \
+		'sid-lazy+batch/t3,7.2.13,lazy,3,off,2,1048576,0,idle,-,,1,4000000000,,,,300,20000000,0,none,tcg,,,' > "$out/cases.csv"
+	bash test/matrix.sh --table "$out/cases.csv" > "$out/cases.md" 2>&1
+	check "matrix: the real map's gp max against its own idle row (2 ms), not a later case's" \
+		grep -q '^| sid/t3 | .* | 9 ms / 2 ms | - |$' "$out/cases.md"
+	check "  a table per case" grep -qx '### htab_timer (mode htab_timer)' "$out/cases.md"
+	check "  a stock kernel: cond_resched_rcu() compiled out, the walk stalled" \
+		grep -qx '| sid/t3 | dynamic:lazy | y | cond_resched_rcu no-op | 1048576 | 3814.697 | 4100 ms / 30 ms | 1/1 rcu_preempt:self-detected |' "$out/cases.md"
+	check "  its +batch row: bounded, 60 ms against 20 ms, no stall" \
+		grep -qx '| sid-lazy+batch/t3 | lazy | n | bounded (1024) | 1048576 | 3814.697 | 60 ms / 20 ms | 0/1 no stall |' "$out/cases.md"
 }
 timed matrix-table table_test
 finish

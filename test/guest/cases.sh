@@ -4,10 +4,11 @@
 # at a small size gives, in this boot, the walk's cost per entry and the
 # idle window's longest grace period; the next are sized from the last
 # for a walk of 15x that (at most what memory allows), until the walk is
-# 10x its idle window's figure: there it holds grace periods, gp max above
-# idle.  On a kernel whose walks end their
-# read-side sections every K iterations (rl.cases_bounded=1, the +batch
-# variants) the longest grace period stays below half the walk instead.
+# 10x its idle window's figure: there one section holds grace periods, gp
+# max above idle.  Where the walk's sections are bounded (the +batch
+# kernels, rl.cases_bounded=1; a cond_resched_rcu() yield where that is
+# effective) it is sized for 20x, and the longest grace period must stay
+# below half the walk.
 # The walking function is timed by fentry/fexit where the kernel has BTF,
 # and the row says why not elsewhere.  Rows go to the log as "# csv: ".
 
@@ -24,7 +25,16 @@ cases_run() {
 }
 
 cases_one() {
-	_c=$1 _mode=$2 _bpi=$3 _unit=$4
+	_c=$1 _mode=$2 _bpi=$3 _unit=$4 _yield=$5
+	# bounded: the +batch kernels (rl.cases_bounded=1), and a walk whose
+	# upstream yield is cond_resched_rcu() where that is effective
+	# (rl.kernel_facts=preempt_rcu,das,crr,hz from kernels.tsv)
+	_bounded=${RL_CASES_BOUNDED:-0}
+	_crr=$(echo "${RL_KERNEL_FACTS:-}" | cut -d, -f3)
+	[ "$_yield" = cond_resched_rcu ] && [ "$_crr" = effective ] && _bounded=1
+	# a bounded walk must be long for its grace periods to be short beside it
+	_x=10
+	[ "$_bounded" = 1 ] && _x=20
 	_n0=1000000
 	[ "$_c" = htab_timer ] && _n0=100000
 	rm -f /tmp/cases-$_c.csv
@@ -61,8 +71,8 @@ cases_one() {
 			break
 		fi
 		diag "$_c: $_n, walk ${_d:-untimed} ns, gp max $_gp ns against $_idle ns idle, stalls $(cases_col "$_r" 19-20)"
-		if [ -n "$_d" ] && [ "$_d" -ge $((10 * _idle)) ]; then
-			if [ "${RL_CASES_BOUNDED:-0}" = 1 ]; then
+		if [ -n "$_d" ] && [ "$_d" -ge $((_x * _idle)) ]; then
+			if [ "$_bounded" = 1 ]; then
 				check "$_c: bounded sections: gp max $_gp < half the walk $_d" \
 					[ $((2 * _gp)) -lt "$_d" ]
 			else
@@ -73,18 +83,22 @@ cases_one() {
 		fi
 		# the window is an upper bound of the walk where it was not timed
 		[ -n "$_d" ] || _d=$(cases_col "$_i" 13)
-		_m=$(awk -v d="$_d" -v n="$_n" -v idle="$_idle" -v b="$_bpi" -v u="$_unit" '
+		# ... and a walk of at most half the stall timeout: no report
+		_t=$(cat /sys/module/rcupdate/parameters/rcu_cpu_stall_timeout 2>/dev/null)
+		_m=$(awk -v d="$_d" -v n="$_n" -v idle="$_idle" -v b="$_bpi" -v u="$_unit" -v f=$((_x * 3 / 2)) -v t="${_t:-21}" '
 			/^MemAvailable:/ {
 				if (u == "buckets") b *= 2
 				m = int(($2 * 1024 - 536870912) / b)
-				x = int(n * 15 * idle / d) + 1
+				w = f * idle
+				if (w > t * 5e8) w = t * 5e8
+				x = int(n * w / d) + 1
 				if (x > m) x = m
 				if (x > 4294967295) x = 4294967295
 				print x
 			}' /proc/meminfo)
 		_try=$((_try + 1))
 		if [ "$_m" -le "$_n" ] || [ $_try -gt 3 ]; then
-			diag "$_c: the walk is not 10x the idle window at $_n (memory or tries): no hold asserted"
+			diag "$_c: the walk is not ${_x}x the idle window at $_n (memory or tries): nothing asserted"
 			break
 		fi
 		_n=$_m
@@ -100,10 +114,10 @@ cases_one() {
 }
 
 suite_cases() {
-	rlab-repro -l | awk '/^[a-z]/ { print $1, $3, $5, $4 }' > /tmp/cases.list
+	rlab-repro -l | awk '/^[a-z]/ { print $1, $3, $5, $4, $8 }' > /tmp/cases.list
 	check "cases: rlab-repro -l lists five" [ "$(wc -l < /tmp/cases.list)" = 5 ]
-	while read -r c mode bpi unit; do
-		cases_one "$c" "$mode" "$bpi" "$unit"
+	while read -r c mode bpi unit yield; do
+		cases_one "$c" "$mode" "$bpi" "$unit" "$yield"
 	done < /tmp/cases.list
 }
 
