@@ -181,6 +181,18 @@ if tools/rlab-repro -s "$rn" -r 1 -n bench -o "$out/repro.csv" > "$out/repro.log
 else
 	echo "repro: rlab-repro failed or bpf(2) refused here: $(tail -n 1 "$out/repro.log")"
 fi
+# every other case of rlab-repro, natively, at its native size: one line each
+tools/rlab-repro -l | awk '/^[a-z]/ && $1 != "reuseport" { print $1, $3, $11 }' > "$out/cases.list"
+while read -r c m cn; do
+	if tools/rlab-repro -t "$c" -s "$cn" -r 1 -n bench -o "$out/repro-$c.csv" > "$out/repro-$c.log" 2>&1; then
+		awk -F, -v m="$m" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+			{ g[$c["mode"]] = $c["gp_max_ns"]; if ($c["mode"] == m) { s = $c["size"]; d = $c["duration_ns"]; st = $c["stalls"]; fn = $c["fn_timing"] } }
+			END { printf "repro: %s n=%s walk_ms=%s gp_max_ms=%.1f idle_gp_max_ms=%.1f ratio=%.1f stalls=%s %s (natively)\n",
+				m, s, d == "" ? "untimed" : sprintf("%.1f", d / 1e6), g[m] / 1e6, g["idle"] / 1e6, (g["idle"] > 0 ? g[m] / g["idle"] : 0), st, fn }' "$out/repro-$c.csv"
+	else
+		echo "repro: $c: rlab-repro failed or refused here: $(tail -n 1 "$out/repro-$c.log")"
+	fi
+done < "$out/cases.list"
 
 last=$(ls -d results/*/ 2>/dev/null | tail -n 1)
 if [ -n "$last" ] && [ -f "$last/wall_seconds" ]; then

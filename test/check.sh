@@ -272,6 +272,25 @@ report_test() {
 		grep -q '^- The real map .* 2000M slots, 2 teardown(s), kernel loop 16.923 ns/slot (the fastest); longest grace period 33557 ms against 37 ms .*; 2 stalled' "$out/report-native/study.md"
 	check "  kernel loop: past the default timeout from 1241M slots" \
 		grep -q "^- At the kernel loop's speed .* needs 1241M slots .* past the default timeout: at this speed a map of more than 1241M slots stalls" "$out/report-native/study.md"
+	# rlab-repro's other cases, natively: a line each in Real hardware, with
+	# the extrapolation to the map type's limit (here: as measured on this
+	# machine's 6.18, 2026-12-01)
+	{
+		echo 'scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled,mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections,gp_samples,gp_max_ns,stalls,stall_kind,accel,trigger_ns,fn_ns,fn_timing'
+		sed -n 2p "$out/native.csv" | sed 's/$/,,,/'
+		echo 'native-cases,6.18.44,,59,off,2,400000000,1000,perf_event_array,-,task,1,424912516,1.062,,,3,816178274,0,none,native,424912516,,none:trampoline-eperm'
+		echo 'native-cases,6.18.44,,59,off,2,400000000,0,idle,-,,1,424935417,,,,56,23972810,0,none,native,,,'
+		echo 'native-cases,6.18.44,,59,off,2,536870912,1000,devmap_hash,-,worker,1,,,,,2,815969182,0,none,native,149103,,none:trampoline-eperm'
+		echo 'native-cases,6.18.44,,59,off,2,536870912,0,idle,-,,1,771932181,,,,99,24006983,0,none,native,,,'
+	} > "$out/cases-native.csv"
+	check "rlab-report: study.md with rlab-repro's cases natively" \
+		logto "$out/report-cases.log" tools/rlab-report "$out/cases-native.csv" "$out/report-cases"
+	check "  perf_event_array: its walk, its gp max against its own idle row" \
+		grep -qx "^- perf_event_array on this machine's kernel (6.18.44): 400M slots, 1 teardown(s), walk 1.062 ns per slot (the fastest); longest grace period 816 ms against 24 ms in the idle window; 0 stalled." "$out/report-cases/study.md"
+	check "  and the limit of 2^32-1 slots: 4.56 s of one section" \
+		grep -q "^  - At that speed .* needs 19774M slots, past the limit; the limit of 4295M slots holds one read-side section for 4.56 s, 22% of 21 s: below" "$out/report-cases/study.md"
+	check "  devmap_hash: buckets, the walk not timed" \
+		grep -q "^- devmap_hash on this machine's kernel (6.18.44): 537M buckets, 1 teardown(s), walk not timed; longest grace period 816 ms against 24 ms" "$out/report-cases/study.md"
 	# A CSV field never reaches gnuplot or a shell unchecked: gnuplot runs
 	# `...` inside double-quoted strings, and plot titles hold the scenario.
 	sed '2s/^voluntary-t3,/x`touch pwned`,/' "$out/native.csv" > "$out/evil.csv"

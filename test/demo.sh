@@ -103,10 +103,17 @@ make -s -C tools rlab-repro > "$res/tools.log" 2>&1 || cat "$res/tools.log"
 native=$(tools/rlab-repro -L 100M -r 5 2> "$res/native.err" |
 	sed -n 's/^native: .*ns_per_slot=\([0-9.]*\).*/\1/p')
 echo "demo: native slot loop: ${native:-?} ns/slot (rlab-repro -L 100M)"
+# Then every case of rlab-repro (the pattern: other kernel paths that walk a
+# whole map), each at its native size (rlab-repro -l).
 if [ -z "${QUICK:-}" ]; then
-	tools/rlab-repro -s 400M -r 3 -n host-native -A native -o "$res/study.csv" \
-		> "$res/repro.log" 2>&1 ||
-		echo "demo: rlab-repro on this machine's kernel: $(tail -n 1 "$res/repro.log")"
+	tools/rlab-repro -l | awk '/^[a-z]/ { print $1, $11 }' > "$res/cases.list"
+	while read -r c n; do
+		r=3
+		[ "$c" = reuseport ] || r=1
+		tools/rlab-repro -t "$c" -s "$n" -r $r -n host-native -A native \
+			-o "$res/study.csv" > "$res/repro-$c.log" 2>&1 ||
+			echo "demo: rlab-repro -t $c on this machine's kernel: $(tail -n 1 "$res/repro-$c.log")"
+	done < "$res/cases.list"
 fi
 
 echo

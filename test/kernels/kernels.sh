@@ -8,7 +8,7 @@
 #        test/kernels/kernels.sh --list [check]
 #
 #   NAME  a kernel of test/kernels/kernels.tsv, or a built one with +resched
-#         or +batch appended (patches/resched.patch, patches/batch.patch)
+#         or +batch appended (patches/resched.patch, the series patches/batch/)
 #
 # Stdout: exactly one line per kernel, "<name> <vmlinux> <kdir>": vmlinux is
 # the uncompressed ELF image QEMU boots through PVH, kdir a directory where

@@ -253,6 +253,7 @@ const struct repro_case devmap_case = {
 	.describe =
 		"DEVMAP: every NETDEV_UNREGISTER (here: a network namespace's lo, as the namespace dies) runs dev_map_notification(): every DEVMAP's max_entries slots in one rcu_read_lock() section, in the namespace cleanup's kworker",
 	.unit = "slots",
+	.native_size = 400000000ULL,
 	.bytes = dm_bytes,
 	.iterations = dm_iterations,
 	.check = dm_check,
@@ -274,6 +275,7 @@ const struct repro_case devmap_hash_case = {
 	.describe =
 		"DEVMAP_HASH: every NETDEV_UNREGISTER runs dev_map_notification() -> dev_map_hash_remove_netdev(): all buckets (max_entries rounded up to a power of 2) under spin_lock_irqsave(), interrupts off, in the kworker",
 	.unit = "buckets",
+	.native_size = 400000000ULL,
 	.bytes = dmh_bytes,
 	.iterations = dmh_iterations,
 	.check = dmh_check,

@@ -194,6 +194,7 @@ const struct repro_case htab_timer_case = {
 	.describe =
 		"HASH, BPF_F_NO_PREALLOC, a bpf_timer in the value: the last user reference's close() runs map_release_uref in the closing task: every bucket and element in one rcu_read_lock() section, cond_resched_rcu() per bucket",
 	.unit = "buckets",
+	.native_size = 10000000ULL,
 	.bytes = ht_bytes,
 	.iterations = ht_iterations,
 	.check = ht_check,

@@ -332,11 +332,13 @@ static int list_cases(void)
 	const struct repro_case *c;
 	int i;
 
-	for (i = 0; (c = repro_cases[i]); i++)
-		printf("%-17s mode %-17s %-7s %3llu bytes/iteration yield %-16s %s\n  %s\n",
+	for (i = 0; (c = repro_cases[i]); i++) {
+		printf("%-17s mode %-17s %-7s %3llu bytes/iteration yield %-16s",
 		       c->name, c->mode, c->unit,
-		       c->bytes(1 << 20) / c->iterations(1 << 20) + 1, c->yield,
-		       c->func, c->describe);
+		       c->bytes(1 << 20) / c->iterations(1 << 20) + 1, c->yield);
+		printf(" %s native-size %llu\n  %s\n", c->func, c->native_size,
+		       c->describe);
+	}
 	return 0;
 }
 

@@ -102,6 +102,8 @@ struct repro_case {
 	const char *yield;
 	int fills_all;		/* every element is filled: -k does not apply */
 	const char *describe;	/* -l: what walks, where, protected how */
+	/* the size make demo and make bench run natively (the issue's: 400M) */
+	unsigned long long native_size;
 	const char *unit;	/* what size counts: "slots", "buckets" */
 	/* the kernel memory a map of SIZE takes, for the MemAvailable check */
 	unsigned long long (*bytes)(unsigned long long size);
