@@ -304,6 +304,27 @@ report_test() {
 }
 timed report report_test
 
+# The fix series (make patches) from this run's rows of rlab-repro's cases:
+# it applies to the newest linux-source of the matrix, is checkpatch-clean,
+# and says what was measured (the +batch kernel is the series built and
+# booted above)
+patches_test() {
+	local v
+	rm -f "$out/cases.csv"
+	for v in sid sid-lazy sid-lazy-batch; do
+		[ -f "$out/vm-$v/out.log" ] && test/lib/guest-csv.sh "$out/vm-$v/out.log" "$out/cases.csv"
+	done
+	[ -s "$out/cases.csv" ] || return 0
+	check "make patches: the series applies and is checkpatch --strict clean" \
+		logto "$out/patches.log" env RL_SIGNOFF="reuseport_lab check <check@localhost>" \
+		RL_OUT="$out/patches" bash test/patches.sh "$out/cases.csv"
+	check "  a cover letter and one patch a loop (4)" \
+		[ "$(ls "$out"/patches/*.patch 2>/dev/null | wc -l)" = 5 ]
+	check "  the perf_event_array patch quotes this run's +batch rows" \
+		grep -q 'sid-lazy+batch/check' "$out"/patches/0002-*.patch
+}
+timed patches patches_test
+
 # make matrix's machinery, without its long boots: a guest that prints
 # nothing is stopped by run-vm.sh --idle (exit 125) long before the
 # timeout, and the table shows the boots that wrote no row.

@@ -21,7 +21,7 @@ cases_run() {
 	[ "$1" = htab_timer ] || _k="-k 100"
 	# shellcheck disable=SC2086
 	rlab-repro -t "$1" -s "$2" -r 1 $_k -A "${RL_ACCEL:-tcg}" \
-		-n "${RL_NAME:-cases}" -o "$3" 2> /tmp/cases-$1.err
+		-n "${RL_NAME:-$(uname -r)}" -o "$3" 2> /tmp/cases-$1.err
 }
 
 cases_one() {
