@@ -96,7 +96,8 @@ BEGIN {
 NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 $c["mode"] == "idle" {
 	k = $1 SUBSEP last[$1]
-	if (k in got && $c["size"] + 0 == size[k]) idle[k] = $c["gp_max_ns"]
+	# the longest of the idle windows at that size, as gp is the longest
+	if (k in got && $c["size"] + 0 == size[k] && $c["gp_max_ns"] + 0 > idle[k] + 0) idle[k] = $c["gp_max_ns"]
 	next
 }
 {
@@ -106,7 +107,7 @@ $c["mode"] == "idle" {
 	if (!(k in got)) { got[k] = 1; order[m, ++nr[m]] = sc }
 	s = $c["size"] + 0
 	if (s < size[k]) next
-	if (s > size[k]) { st[k] = 0; reps[k] = 0; kind[k] = ""; gp[k] = "" }
+	if (s > size[k]) { st[k] = 0; reps[k] = 0; kind[k] = ""; gp[k] = ""; delete idle[k] }
 	size[k] = s; reps[k]++; nps[k] = $c["ns_per_slot"]; pre[k] = $c["preempt"]
 	if ($c["gp_max_ns"] != "" && $c["gp_max_ns"] + 0 > gp[k] + 0) gp[k] = $c["gp_max_ns"]
 	if ($c["stalls"] + 0 > 0) { st[k]++; if (kind[k] == "") kind[k] = $c["stall_kind"] }

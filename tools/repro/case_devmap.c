@@ -56,7 +56,11 @@ static unsigned long long dm_iterations(unsigned long long n)
 	return n;
 }
 
-/* the child: a namespace of its own, its lo in the map; 0 or errno */
+/*
+ * the child: a namespace of its own, its lo in the map; 0, the errno of
+ * unshare(), or that of BPF_MAP_UPDATE_ELEM plus UPDATE_FAILED
+ */
+#define UPDATE_FAILED	0x10000
 static int child_fill(struct devmap *dm)
 {
 	unsigned long long i;
@@ -68,7 +72,7 @@ static int child_fill(struct devmap *dm)
 	for (i = 0; i < dm->k; i++) {
 		err = map_update(dm->map, dm->keys[i], 1, 4, BPF_ANY);
 		if (err)
-			return -err;
+			return UPDATE_FAILED - err;
 	}
 	return 0;
 }
@@ -136,12 +140,15 @@ static int dm_create_type(struct run *r, __u32 type, const char *what)
 	if (read(res[0], &err, sizeof(err)) != sizeof(err))
 		die(1, "the namespace child died");
 	close(res[0]);
+	if (err & UPDATE_FAILED)
+		die(1, "BPF_MAP_UPDATE_ELEM of the namespace's lo into the %s: %s",
+		    what, strerror(err - UPDATE_FAILED));
 	if (err == EPERM || err == EINVAL)
 		die(2,
 		    "this machine refuses a network namespace (unshare(CLONE_NEWNET): %s): needs root and CONFIG_NET_NS",
 		    strerror(err));
 	if (err)
-		die(1, "the namespace's lo into the %s: %s", what, strerror(err));
+		die(1, "unshare(CLONE_NEWNET): %s", strerror(err));
 	r->filled = k;
 	return 0;
 }
@@ -276,6 +283,7 @@ const struct repro_case devmap_hash_case = {
 		"DEVMAP_HASH: every NETDEV_UNREGISTER runs dev_map_notification() -> dev_map_hash_remove_netdev(): all buckets (max_entries rounded up to a power of 2) under spin_lock_irqsave(), interrupts off, in the kworker",
 	.unit = "buckets",
 	.native_size = 400000000ULL,
+	.max_size = 1ULL << 31,	/* dev_map_init_map() */
 	.bytes = dmh_bytes,
 	.iterations = dmh_iterations,
 	.check = dmh_check,

@@ -195,6 +195,8 @@ const struct repro_case htab_timer_case = {
 		"HASH, BPF_F_NO_PREALLOC, a bpf_timer in the value: the last user reference's close() runs map_release_uref in the closing task: every bucket and element in one rcu_read_lock() section, cond_resched_rcu() per bucket",
 	.unit = "buckets",
 	.native_size = 10000000ULL,
+	/* htab_map_alloc(): n_buckets <= U32_MAX / sizeof(struct bucket) */
+	.max_size = 1ULL << 27,
 	.bytes = ht_bytes,
 	.iterations = ht_iterations,
 	.check = ht_check,

@@ -158,6 +158,7 @@ const struct repro_case perf_event_array_case = {
 		"PERF_EVENT_ARRAY: the map file's release (the last close()) runs perf_event_fd_array_release() in the closing task: max_entries slots in one rcu_read_lock() section, no yield",
 	.unit = "slots",
 	.native_size = 400000000ULL,
+	.entries_are_fds = 1,
 	.bytes = pea_bytes,
 	.iterations = pea_iterations,
 	.check = pea_check,

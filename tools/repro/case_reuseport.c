@@ -202,6 +202,7 @@ const struct repro_case reuseport_case = {
 		"REUSEPORT_SOCKARRAY: close() drops the last reference; a kworker's reuseport_array_free() walks max_entries slots in one rcu_read_lock() section",
 	.unit = "slots",
 	.native_size = 400000000ULL,
+	.entries_are_fds = 1,
 	.bytes = rp_bytes,
 	.iterations = rp_iterations,
 	.check = rp_check,

@@ -441,6 +441,8 @@ int main(int argc, char **argv)
 		bad_args("-s SIZE is needed");
 	if (o.c->fills_all && o.socks_set)
 		bad_args("-k does not apply to this case: it fills every element");
+	if (o.c->max_size && o.size > o.c->max_size)
+		bad_args("-s: more than this map type takes (rlab-repro -l)");
 	if (o.c->fills_all)
 		o.socks = o.size;
 	if (!o.socks_set && o.socks > o.size)
@@ -454,7 +456,7 @@ int main(int argc, char **argv)
 	env_init(&e, &o, cpus);
 	check_memory(o.c->bytes(o.size));
 	o.c->check();
-	raise_nofile(o.c->fills_all ? 0 : o.socks);
+	raise_nofile(o.c->entries_are_fds ? o.socks : 0);
 	/* the probes' 20 us sleeps */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	v = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);

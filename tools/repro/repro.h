@@ -104,6 +104,9 @@ struct repro_case {
 	const char *describe;	/* -l: what walks, where, protected how */
 	/* the size make demo and make bench run natively (the issue's: 400M) */
 	unsigned long long native_size;
+	/* the largest -s the map type takes (0: max_entries' u32 limit) */
+	unsigned long long max_size;
+	int entries_are_fds;	/* each entry holds an open file: RLIMIT_NOFILE */
 	const char *unit;	/* what size counts: "slots", "buckets" */
 	/* the kernel memory a map of SIZE takes, for the MemAvailable check */
 	unsigned long long (*bytes)(unsigned long long size);
