@@ -311,7 +311,7 @@ timed report report_test
 patches_test() {
 	local v
 	rm -f "$out/cases.csv"
-	for v in sid sid-lazy sid-lazy-batch; do
+	for v in sid sid-lazy sid-lazy-batch debug-batch; do
 		[ -f "$out/vm-$v/out.log" ] && test/lib/guest-csv.sh "$out/vm-$v/out.log" "$out/cases.csv"
 	done
 	[ -s "$out/cases.csv" ] || return 0
