@@ -315,20 +315,20 @@ unsigned long long gp_latency(void)
 }
 
 /*
- * Until a grace period takes no more than twice base (what one took before
- * the map was made), at most 10 s: what a teardown leaves behind (RCU
- * callbacks of freed entries, a kworker's free) stays out of the idle
- * window that follows.
+ * Until three grace periods in a row take no more than twice base (what
+ * one took before the map was made), at most 10 s: what a teardown leaves
+ * behind (RCU callbacks of freed entries, a kworker's free of the map)
+ * stays out of the idle window that follows.
  */
 void quiesce(unsigned long long base)
 {
-	unsigned long long t0 = now_ns(), l;
+	unsigned long long t0 = now_ns();
+	int quiet = 0;
 
 	if (!base)
 		return;
-	do {
-		l = gp_latency();
-	} while (l > 2 * base && now_ns() - t0 < 10000000000ULL);
+	while (quiet < 3 && now_ns() - t0 < 10000000000ULL)
+		quiet = gp_latency() <= 2 * base ? quiet + 1 : 0;
 }
 
 /* the hog, grace-period timing and the kernel log, from now */
