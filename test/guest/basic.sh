@@ -320,14 +320,22 @@ t_hog() {
 t_reset_hog() {
 	diag "reset against a concurrent hog"
 	load
-	rlctl alloc 4000000 >/dev/null
-	rlctl free batch:1 nowait >/dev/null
-	rlctl reset > /tmp/reset.out &
-	r=$!
-	sleep 0.3
-	h=$(rlctl hog 1)
-	wait $r
-	check "the teardown was still running when 'hog 1' came ($h)" [ "$h" = OK ]
+	# the race's window: 'hog 1' while the teardown runs, proved by the
+	# state read after it (still freeing); larger sizes until it is hit
+	for n in 4000000 16000000 64000000; do
+		rlctl alloc $n >/dev/null
+		rlctl free batch:1 nowait >/dev/null
+		rlctl reset > /tmp/reset.out &
+		r=$!
+		sleep 0.3
+		h=$(rlctl hog 1)
+		s=$(st state)
+		wait $r
+		[ "$s" = freeing ] && break
+		rlctl hog off >/dev/null
+	done
+	check "'hog 1' came while the teardown ran ($n slots: $h, state $s)" \
+		[ "$h $s" = "OK freeing" ]
 	check "  reset -> OK" [ "$(cat /tmp/reset.out)" = OK ]
 	check "  hog off after the reset ($(st hog))" [ "$(st hog)" = off ]
 	check "  no hog thread" [ -z "$(pidof rl_hog/1)" ]
@@ -491,8 +499,10 @@ t_reset() {
 	check "  hog thread gone" [ -z "$(pidof rl_hog/0)" ]
 	rlctl alloc 50000000 >/dev/null
 	rlctl free batch:1024 nowait >/dev/null
+	s=$(st state)
 	expect OK reset
-	check "  reset during a teardown waits for it" [ "$(st state)" = empty ]
+	check "  reset during a teardown waits for it (state before: $s)" \
+		[ "$s $(st state)" = "freeing empty" ]
 	rlctl alloc 10 >/dev/null; rlctl free sync >/dev/null
 	check "  ids restart at 1" [ "$(field 1 $(last_row))" = 1 ]
 	unload
