@@ -173,8 +173,8 @@ if [ -n "$csv" ]; then
 		return v
 	}
 	# a case row, remembered until the next line (its idle row)
-	function keep(   m, s, g, st) {
-		m = word("mode"); s = word("scenario"); num1("size")
+	function keep(   m, s, g, st, d) {
+		m = word("mode"); s = word("scenario"); num1("size"); d = num("duration_ns")
 		g = num("gp_max_ns"); st = num("stalls")
 		if (st != "" && st + 0 > 0) word("stall_kind")
 		k = m SUBSEP s
@@ -187,6 +187,7 @@ if [ -n "$csv" ]; then
 		pend = ""
 		if (g != "" && (!(k in gp) || g + 0 > gp[k] + 0)) {
 			gp[k] = g; size[k] = $c["size"]; idle[k] = ""; pend = k; pscen = s
+			dur[k] = d
 		}
 	}
 	NR == 1 {
@@ -218,7 +219,8 @@ if [ -n "$csv" ]; then
 		for (i = 1; i <= n; i++) {
 			k = order[i]; split(k, f, SUBSEP)
 			print f[1], f[2], (k in gp) ? gp[k] : "-", (k in gp) && idle[k] != "" ? idle[k] : "-",
-				(k in gp) ? size[k] : "-", stalled[k], runs[k], (k in kind) ? kind[k] : "-"
+				(k in gp) ? size[k] : "-", stalled[k], runs[k], (k in kind) ? kind[k] : "-",
+				(k in dur) && dur[k] != "" ? dur[k] : "-"
 		}
 	}' modes="$(sed -n 's/^Modes: //p' "${series[@]}" | tr '\n' ' ')" "$csv" >"$figures" ||
 		exit 1
@@ -239,11 +241,15 @@ measured() {
 	for m in "$@"; do
 		any=
 		text+="Measured with reuseport_lab (mode $m):"
-		while IFS=$'\t' read -r _ sc g i sz st runs kind; do
+		while IFS=$'\t' read -r _ sc g i sz st runs kind d; do
 			any=1
 			text+=" on $sc"
 			if [ "$g" != - ]; then
-				text+=", the longest grace period was $(ns "$g") (size $sz)"
+				if [ "$d" != - ]; then
+					text+=", the longest grace period was $(ns "$g") (size $sz, a walk of $(ns "$d"))"
+				else
+					text+=", the longest grace period was $(ns "$g") (size $sz, the walk not timed)"
+				fi
 				if [ "$i" != - ]; then
 					text+=" against $(ns "$i") idle"
 				else
