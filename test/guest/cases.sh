@@ -32,9 +32,12 @@ cases_one() {
 	_bounded=${RL_CASES_BOUNDED:-0}
 	_crr=$(echo "${RL_KERNEL_FACTS:-}" | cut -d, -f3)
 	[ "$_yield" = cond_resched_rcu ] && [ "$_crr" = effective ] && _bounded=1
-	# a bounded walk must be long for its grace periods to be short beside it
-	_x=10
-	[ "$_bounded" = 1 ] && _x=20
+	# a bounded walk must be long for its grace periods to be short beside
+	# it: 20x the idle window and at least 1 s (RCU forces a quiescent
+	# state after a few hundred ms: sid-lazy+batch's perf_event_array held
+	# 224 ms against walks of 0.37-0.47 s)
+	_x=10 _min=0
+	[ "$_bounded" = 1 ] && _x=20 _min=1000000000
 	_n0=1000000
 	[ "$_c" = htab_timer ] && _n0=100000
 	rm -f /tmp/cases-$_c.csv
@@ -71,7 +74,7 @@ cases_one() {
 			break
 		fi
 		diag "$_c: $_n, walk ${_d:-untimed} ns, gp max $_gp ns against $_idle ns idle, stalls $(cases_col "$_r" 19-20)"
-		if [ -n "$_d" ] && [ "$_d" -ge $((_x * _idle)) ]; then
+		if [ -n "$_d" ] && [ "$_d" -ge $((_x * _idle)) ] && [ "$_d" -ge $_min ]; then
 			if [ "$_bounded" = 1 ]; then
 				check "$_c: bounded sections: gp max $_gp < half the walk $_d" \
 					[ $((2 * _gp)) -lt "$_d" ]
@@ -87,11 +90,12 @@ cases_one() {
 		[ -n "$_d" ] || _d=$(cases_col "$_i" 13)
 		# ... and a walk of at most half the stall timeout: no report
 		_t=$(cat /sys/module/rcupdate/parameters/rcu_cpu_stall_timeout 2>/dev/null)
-		_m=$(awk -v d="$_d" -v n="$_n" -v idle="$_idle" -v b="$_bpi" -v u="$_unit" -v f=$((_x * 3 / 2)) -v t="${_t:-21}" '
+		_m=$(awk -v d="$_d" -v n="$_n" -v idle="$_idle" -v b="$_bpi" -v u="$_unit" -v f=$((_x * 3 / 2)) -v t="${_t:-21}" -v mn=$_min '
 			/^MemAvailable:/ {
 				if (u == "buckets") b *= 2
 				m = int(($2 * 1024 - 536870912) / b)
 				w = f * idle
+				if (w < 1.5 * mn) w = 1.5 * mn
 				if (w > t * 5e8) w = t * 5e8
 				x = int(n * w / d) + 1
 				if (x > m) x = m
@@ -100,7 +104,7 @@ cases_one() {
 			}' /proc/meminfo)
 		_try=$((_try + 1))
 		if [ "$_m" -le "$_n" ] || [ $_try -gt 3 ]; then
-			diag "$_c: the walk is not ${_x}x the idle window at $_n (memory or tries): nothing asserted"
+			diag "$_c: the walk is not ${_x}x the idle window (and $_min ns) at $_n (memory or tries): nothing asserted"
 			break
 		fi
 		_n=$_m
