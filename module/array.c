@@ -392,15 +392,47 @@ static noinline void rl_free_batch(struct rl_array *array, u32 batch,
 	}
 }
 
+/* The modes' loops, as the mode table calls them. */
+static void rl_mode_plain(struct rl_array *array, u32 batch,
+			  struct rl_cost *cost)
+{
+	rl_free_plain(array);
+}
+
+static void rl_mode_resched(struct rl_array *array, u32 batch,
+			    struct rl_cost *cost)
+{
+	if (rl_cond_resched_rcu_effective()) {
+		rl_free_resched_timed(array, cost);
+		/* One section per slot, one in RL_RESCHED_SAMPLE timed. */
+		cost->sections = array->map.max_entries;
+	} else {
+		rl_free_resched(array);
+	}
+}
+
+static void rl_mode_batch(struct rl_array *array, u32 batch,
+			  struct rl_cost *cost)
+{
+	rl_free_batch(array, batch, cost);
+}
+
+#define RL_MODE_OPS(x, e0, n0, f0, e1, n1, f1, e2, n2, f2)	{	\
+	[e0] = { .name = #n0, .free = f0 },				\
+	[e1] = { .name = #n1, .free = f1 },				\
+	[e2] = { .name = #n2, .free = f2 },				\
+}
+
+const struct rl_mode_ops rl_modes[RL_NR_MODES] = RL_MODES(RL_MODE_OPS, 0);
+
 /*
  * Run one free loop and measure it.  The probe, when asked for, keeps a
  * grace period pending all along (so that a stall can be detected at all)
- * and times each one.
+ * and times each one that started before the loop ended.
  */
 void rl_array_free(struct rl_array *array, enum rl_mode mode, u32 batch,
 		   bool probe, struct rl_cost *cost)
 {
-	u32 size = array->map.max_entries;
 	u64 t0;
 
 	memset(cost, 0, sizeof(*cost));
@@ -408,32 +440,14 @@ void rl_array_free(struct rl_array *array, enum rl_mode mode, u32 batch,
 		rl_probe_start();
 	cost->cpu = raw_smp_processor_id();
 	t0 = ktime_get_ns();
-	switch (mode) {
-	case RL_PLAIN:
-		rl_free_plain(array);
-		break;
-	case RL_RESCHED:
-		if (rl_cond_resched_rcu_effective())
-			rl_free_resched_timed(array, cost);
-		else
-			rl_free_resched(array);
-		break;
-	case RL_BATCH:
-		rl_free_batch(array, batch, cost);
-		break;
-	default:
-		break;
-	}
+	rl_modes[mode].free(array, batch, cost);
 	cost->duration_ns = ktime_get_ns() - t0;
-	if (probe)
+	if (probe) {
+		rl_probe_end();
 		rl_probe_stop(&cost->gp_samples, &cost->gp_max_ns);
-
-	if (mode == RL_PLAIN ||
-	    (mode == RL_RESCHED && !rl_cond_resched_rcu_effective())) {
+	}
+	if (!cost->sections) {
 		cost->sections = 1;
 		cost->max_section_ns = cost->duration_ns;
-	} else if (mode == RL_RESCHED) {
-		/* One section per slot, one in RL_RESCHED_SAMPLE timed. */
-		cost->sections = size;
 	}
 }

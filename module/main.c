@@ -42,8 +42,7 @@
 #define RL_RESULTS	128	/* result rows kept */
 #define RL_MAX_ARGS	5	/* words in the longest command */
 
-const char * const rl_mode_names[RL_NR_MODES] = { "plain", "resched", "batch" };
-const char * const rl_ctx_names[RL_NR_CTXS] = { "worker", "sync" };
+static const char * const rl_ctx_names[RL_NR_CTXS] = { "worker", "sync" };
 
 enum rl_state { RL_EMPTY, RL_ALLOCATED, RL_FREEING };
 static const char * const rl_state_names[] = { "empty", "allocated", "freeing" };
@@ -89,28 +88,53 @@ module_param(nr_socks, uint, 0444);
 MODULE_PARM_DESC(nr_socks,
 		 "Real sockets placed at load, spread evenly (needs array_size)");
 
+static const char *rl_mode_name(unsigned int i)
+{
+	return rl_modes[i].name;
+}
+
+static const char *rl_ctx_name(unsigned int i)
+{
+	return rl_ctx_names[i];
+}
+
+/* The mode named @s, or -EINVAL. */
+static int rl_mode_match(const char *s)
+{
+	int i;
+
+	for (i = 0; i < RL_NR_MODES; i++)
+		if (!strcmp(s, rl_modes[i].name))
+			return i;
+	return -EINVAL;
+}
+
+/* A parameter that takes one of @n names, @name(0) to @name(n - 1). */
 struct rl_enum {
 	int val;
-	const char * const *names;
+	const char *(*name)(unsigned int i);
 	unsigned int n;
 };
 
 static int rl_enum_set(const char *val, const struct kernel_param *kp)
 {
 	struct rl_enum *e = kp->arg;
-	int i = __sysfs_match_string(e->names, e->n, val);
+	unsigned int i;
 
-	if (i < 0)
-		return -EINVAL;
-	WRITE_ONCE(e->val, i);
-	return 0;
+	for (i = 0; i < e->n; i++) {
+		if (sysfs_streq(val, e->name(i))) {
+			WRITE_ONCE(e->val, i);
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 static int rl_enum_get(char *buf, const struct kernel_param *kp)
 {
 	struct rl_enum *e = kp->arg;
 
-	return scnprintf(buf, PAGE_SIZE, "%s\n", e->names[READ_ONCE(e->val)]);
+	return scnprintf(buf, PAGE_SIZE, "%s\n", e->name(READ_ONCE(e->val)));
 }
 
 static const struct kernel_param_ops rl_enum_ops = {
@@ -119,14 +143,14 @@ static const struct kernel_param_ops rl_enum_ops = {
 };
 
 static struct rl_enum rl_free_mode = {
-	RL_PLAIN, rl_mode_names, ARRAY_SIZE(rl_mode_names)
+	RL_PLAIN, rl_mode_name, RL_NR_MODES
 };
 module_param_cb(free_mode, &rl_enum_ops, &rl_free_mode, 0644);
 __MODULE_PARM_TYPE(free_mode, "string");
 MODULE_PARM_DESC(free_mode, "Default free path: plain, resched or batch");
 
 static struct rl_enum rl_free_ctx = {
-	RL_WORKER, rl_ctx_names, ARRAY_SIZE(rl_ctx_names)
+	RL_WORKER, rl_ctx_name, RL_NR_CTXS
 };
 module_param_cb(free_ctx, &rl_enum_ops, &rl_free_ctx, 0644);
 __MODULE_PARM_TYPE(free_ctx, "string");
@@ -337,8 +361,7 @@ static int rl_cmd_free(int argc, char **argv, bool *run, u64 *wait_for)
 
 	lockdep_assert_held(&rl.lock);
 	for (i = 1; i < argc; i++) {
-		m = match_string(rl_mode_names, ARRAY_SIZE(rl_mode_names),
-				 argv[i]);
+		m = rl_mode_match(argv[i]);
 		c = match_string(rl_ctx_names, ARRAY_SIZE(rl_ctx_names),
 				 argv[i]);
 		if (!has_mode && m >= 0) {
@@ -576,7 +599,7 @@ static int rl_status_show(struct seq_file *m, void *v)
 	seq_printf(m, "filled: %u\n", rl.filled);
 	seq_printf(m, "bytes: %zu\n", size ? rl_array_bytes(size) : 0);
 	seq_printf(m, "free_mode: %s\n",
-		   rl_mode_names[READ_ONCE(rl_free_mode.val)]);
+		   rl_mode_name(READ_ONCE(rl_free_mode.val)));
 	seq_printf(m, "batch_size: %u\n", READ_ONCE(batch_size));
 	seq_printf(m, "free_ctx: %s\n",
 		   rl_ctx_names[READ_ONCE(rl_free_ctx.val)]);
@@ -632,7 +655,7 @@ static void rl_result_show(struct seq_file *m, const struct rl_result *r)
 	u64 whole = div_u64_rem(milli, 1000, &frac);
 
 	seq_printf(m, "%llu %u %u %s ", r->id, r->size, r->filled,
-		   rl_mode_names[r->mode]);
+		   rl_mode_name(r->mode));
 	if (r->mode == RL_BATCH)
 		seq_printf(m, "%u ", r->batch);
 	else

@@ -31,8 +31,14 @@
  * request's.  A grace period already running when the probe starts is timed
  * from that start (its length is at least that: the loop that follows holds
  * it up as much as one it starts), else a loop that stalls such a grace
- * period would report only the short one after it; the one running when the
- * loop ends is waited for and counted.
+ * period would report only the short one after it.  Only grace periods that
+ * started before the loop ended count: rl_probe_end() reads the counter right
+ * after the loop, and a grace period numbered past that reading (one the
+ * probe's own chain or anything else started later) is not counted, however
+ * long it takes, though the probe still runs while it waits for the one in
+ * flight.  That one, running when the loop ended, is waited for and counted:
+ * the loop held it up.  So a loop shorter than any grace period counts at
+ * most one, and none when no grace period was running at its end.
  *
  * Only one teardown runs at a time (main.c), so there is one probe.  The
  * chain's state is touched only by the callback in flight until the chain
@@ -45,6 +51,8 @@ static struct {
 	bool stop;
 	bool active;
 	struct hrtimer timer;
+	bool ended;		/* the loop is over: @end is set */
+	unsigned long end;	/* the counter when it ended */
 	unsigned long seen;	/* the counter at the last tick */
 	unsigned long gp;	/* the grace period being timed, or 0 */
 	u64 gp_start;		/* the first tick that saw it running */
@@ -67,6 +75,19 @@ static bool rl_gp_running(unsigned long seq)
 	return seq & RL_GP_STATE_MASK;
 }
 
+/*
+ * Grace period @gp (a running counter value) started before the loop ended:
+ * the loop has not ended, or the counter read at its end was @gp itself or
+ * past it.  Counter values compare as rcu_seq's do, wrapping.
+ */
+static bool rl_gp_in_loop(unsigned long gp)
+{
+	/* Pairs with smp_store_release() in rl_probe_end(). */
+	if (!smp_load_acquire(&rl_probe.ended))
+		return true;
+	return (long)(rl_probe.end - gp) >= 0;
+}
+
 static enum hrtimer_restart rl_probe_tick(struct hrtimer *timer)
 {
 	unsigned long seq = rcu_get_gp_seq();
@@ -75,9 +96,11 @@ static enum hrtimer_restart rl_probe_tick(struct hrtimer *timer)
 	if (seq != rl_probe.seen) {
 		/* The timed grace period has ended (and others may have). */
 		if (rl_probe.gp && seq != rl_probe.gp) {
-			rl_probe.samples++;
-			rl_probe.max_ns = max(rl_probe.max_ns,
-					      now - rl_probe.gp_start);
+			if (rl_gp_in_loop(rl_probe.gp)) {
+				rl_probe.samples++;
+				rl_probe.max_ns = max(rl_probe.max_ns,
+						      now - rl_probe.gp_start);
+			}
 			rl_probe.gp = 0;
 		}
 		if (rl_gp_running(seq)) {
@@ -94,6 +117,7 @@ void rl_probe_start(void)
 {
 	rl_probe.stop = false;
 	rl_probe.active = true;
+	rl_probe.ended = false;
 	rl_probe.samples = 0;
 	rl_probe.max_ns = 0;
 	rl_probe.gp = 0;
@@ -113,6 +137,18 @@ void rl_probe_start(void)
 	hrtimer_start(&rl_probe.timer, ns_to_ktime(RL_PROBE_PERIOD_NS),
 		      HRTIMER_MODE_REL_HARD);
 	call_rcu_hurry(&rl_probe.head, rl_probe_cb);
+}
+
+/*
+ * The loop has ended: grace periods that start from now on are not counted.
+ * Called right after the loop, in the loop's context; the tick may run on
+ * another CPU (the task may have migrated), hence the release.
+ */
+void rl_probe_end(void)
+{
+	rl_probe.end = rcu_get_gp_seq();
+	/* Pairs with smp_load_acquire() in rl_gp_in_loop(). */
+	smp_store_release(&rl_probe.ended, true);
 }
 
 /*
@@ -140,17 +176,39 @@ void rl_probe_stop(u64 *samples, u64 *max_ns)
 /*
  * The hog spins at SCHED_FIFO on one CPU.  When the RT throttle
  * (sched_rt_runtime_us) takes the CPU back, preemption does it on preemptible
- * kernels and cond_resched() on the others, as for a user-space hog.  If its
+ * kernels and cond_resched() on the others, as for a user-space hog.  It also
+ * throttles itself, to the default RT bandwidth's share: it spins at most
+ * RL_HOG_SPIN_NS of every RL_HOG_PERIOD_NS and sleeps the rest, so that it
+ * cannot own its CPU whatever sched_rt_runtime_us says (-1, or equal to the
+ * period, which throttles nothing where there is no RT_GROUP_SCHED).  If its
  * CPU goes offline, hotplug moves it elsewhere (kthread_create_on_cpu() binds
  * it but does not make it per-CPU): there it would spin on a CPU nobody asked
  * for, maybe the teardown's, so it parks instead: it sleeps until stopped and
  * status says so.
  */
+#define RL_HOG_PERIOD_NS	(1000 * NSEC_PER_MSEC)
+#define RL_HOG_SPIN_NS		(950 * NSEC_PER_MSEC)
+
 static bool rl_hog_left;
+
+/*
+ * The rest of the period, or until kthread_stop(): always the whole rest,
+ * even when the spin was held off (preempted, throttled) for part of it.
+ */
+static void rl_hog_rest(void)
+{
+	ktime_t t = ns_to_ktime(RL_HOG_PERIOD_NS - RL_HOG_SPIN_NS);
+
+	set_current_state(TASK_INTERRUPTIBLE);
+	if (!kthread_should_stop())
+		schedule_hrtimeout(&t, HRTIMER_MODE_REL);
+	__set_current_state(TASK_RUNNING);
+}
 
 static int rl_hog_fn(void *data)
 {
 	unsigned int cpu = (unsigned long)data;
+	u64 period = ktime_get_ns();
 
 	while (!kthread_should_stop()) {
 		if (raw_smp_processor_id() != cpu) {
@@ -159,6 +217,11 @@ static int rl_hog_fn(void *data)
 			if (!kthread_should_stop())
 				schedule();
 			__set_current_state(TASK_RUNNING);
+			continue;
+		}
+		if (ktime_get_ns() - period >= RL_HOG_SPIN_NS) {
+			rl_hog_rest();
+			period = ktime_get_ns();
 			continue;
 		}
 		cpu_relax();

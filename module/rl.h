@@ -11,7 +11,25 @@
 struct socket;
 struct task_struct;
 
-enum rl_mode { RL_PLAIN, RL_RESCHED, RL_BATCH, RL_NR_MODES };
+/*
+ * The mode table, the one list of the free modes: for each, in enum order,
+ * its enum value, its name (the control word, the parameter's value, the
+ * results column, the tracepoints' symbol) and its loop (array.c).  The
+ * enum, the ops table (array.c) and the tracepoints' __print_symbolic()
+ * (rl_trace.h) are expanded from it.  RL_MODES(m, x) is one call of m, x
+ * first, then the table row after row: the m's take three rows, and adding a
+ * mode means adding a row here and an argument triple to each m.
+ */
+#define RL_MODES(m, x)						\
+	m(x,							\
+	  RL_PLAIN, plain, rl_mode_plain,			\
+	  RL_RESCHED, resched, rl_mode_resched,			\
+	  RL_BATCH, batch, rl_mode_batch)
+
+#define RL_MODE_ENUM(x, e0, n0, f0, e1, n1, f1, e2, n2, f2)	\
+	enum rl_mode { e0, e1, e2, RL_NR_MODES }
+RL_MODES(RL_MODE_ENUM, 0);
+
 enum rl_ctx { RL_WORKER, RL_SYNC, RL_NR_CTXS };
 enum rl_pattern { RL_DENSE, RL_STRIDE, RL_RANDOM };
 
@@ -22,9 +40,6 @@ enum rl_pattern { RL_DENSE, RL_STRIDE, RL_RANDOM };
  * two clock reads per 1024 slots, none in the other iterations.
  */
 #define RL_RESCHED_SAMPLE	1024
-
-extern const char * const rl_mode_names[RL_NR_MODES];
-extern const char * const rl_ctx_names[RL_NR_CTXS];
 
 /*
  * The layout of struct reuseport_array (kernel/bpf/reuseport_array.c): the
@@ -46,6 +61,19 @@ struct rl_cost {
 	u64 gp_max_ns;		/* the longest of them */
 	int cpu;		/* CPU the loop started on */
 };
+
+/*
+ * A free mode, refscale's ops-table shape: its name (the control word, the
+ * parameter's value, the results column) and its loop.  The loop fills
+ * max_section_ns and sections; one that leaves sections 0 ran the whole loop
+ * as one section.  @batch is the section length, for batch only.
+ */
+struct rl_mode_ops {
+	const char *name;
+	void (*free)(struct rl_array *array, u32 batch, struct rl_cost *cost);
+};
+
+extern const struct rl_mode_ops rl_modes[RL_NR_MODES];
 
 /* array.c */
 struct rl_array *rl_array_alloc(u32 size);
@@ -69,6 +97,7 @@ struct task_struct *rl_hog_start(unsigned int cpu);
 void rl_hog_stop(struct task_struct *hog);
 bool rl_hog_parked(void);
 void rl_probe_start(void);
+void rl_probe_end(void);
 void rl_probe_stop(u64 *samples, u64 *max_ns);
 
 #endif /* _REUSEPORT_LAB_H */

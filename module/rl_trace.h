@@ -9,15 +9,13 @@
 
 #include "rl.h"
 
-TRACE_DEFINE_ENUM(RL_PLAIN);
-TRACE_DEFINE_ENUM(RL_RESCHED);
-TRACE_DEFINE_ENUM(RL_BATCH);
-
-#define rl_show_mode(mode)						\
-	__print_symbolic(mode,						\
-			 { RL_PLAIN, "plain" },				\
-			 { RL_RESCHED, "resched" },			\
-			 { RL_BATCH, "batch" })
+/*
+ * The mode table's names (rl.h) by value: the enum counts from 0 in the
+ * table's order, so no TRACE_DEFINE_ENUM() is needed.
+ */
+#define RL_MODE_SYMBOLS(v, e0, n0, f0, e1, n1, f1, e2, n2, f2)		\
+	__print_symbolic(v, { 0, #n0 }, { 1, #n1 }, { 2, #n2 })
+#define rl_show_mode(mode)	RL_MODES(RL_MODE_SYMBOLS, mode)
 
 DECLARE_EVENT_CLASS(rl_free,
 		    TP_PROTO(u32 size, u32 filled, int mode, u64 duration),
