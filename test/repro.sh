@@ -6,8 +6,9 @@
 # reason where bpf(2) is refused).  Builds it with make -C tools, prints TAP
 # ("ok N - ...", "not ok N - ...", "# ..." comments, "1..N" last) and exits
 # 0 iff every test passed.  Asserts facts, never timings: arguments, exit
-# statuses, messages, the CSV's shape and values, the RLIMIT_NOFILE raise,
-# the hog's refusal, the kernel-message classifier.  Under 2 minutes; the
+# statuses, messages, the CSV's shape (the schema's, tools/columns) and
+# values, the preempt column (faked sysfs), the RLIMIT_NOFILE raise, the
+# hog's own throttle, the kernel-message classifier.  Under 2 minutes; the
 # maps are 1M slots (8 MB).
 #
 # Environment: RL_KSRC, an unpacked kernel tree for checkpatch.pl (else the
@@ -60,7 +61,9 @@ gt() { [ -n "$1" ] && [ "$1" -gt "$2" ] 2>/dev/null; }
 # a private mount namespace, so that files can be faked for one command
 private() { unshare -m --propagation private sh -c "$1"; }
 
-header=scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled,mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections,gp_samples,gp_max_ns,stalls,stall_kind,accel,trigger_ns,fn_ns,fn_timing
+# the schema's header (tools/columns), and how many columns it has
+header=$("$top/test/lib/columns.sh") || exit 1
+ncol=$(printf '%s\n' "$header" | awk -F, '{ print NF }')
 
 # --- build
 if make -C "$top/tools" -B >"$tmp/build" 2>&1; then
@@ -210,12 +213,14 @@ if [ "$rc" -eq 2 ] && printf '%s\n' "$err" | grep -q 'refuses bpf(2)'; then
 fi
 check "-s 1M -k 100 -r 1: exit 0" [ "$rc" -eq 0 ]
 [ "$rc" -eq 0 ] || printf '%s\n' "$err" | sed 's/^/# /'
-check "the header: the study's 20 columns, accel, trigger_ns, fn_ns, fn_timing" \
+check "the header is the schema's (tools/columns, $ncol columns)" \
 	[ "$(printf '%s\n' "$out" | head -n 1)" = "$header" ]
 check "a kernel row and an idle row after the header" \
 	[ "$(printf '%s\n' "$out" | sed 1d | cut -d, -f9 | tr '\n' ' ')" = "kernel idle " ]
-check "every line has 24 columns" \
-	[ "$(printf '%s\n' "$out" | awk -F, 'NF != 24' | wc -l)" -eq 0 ]
+check "every line has $ncol columns" \
+	[ "$(printf '%s\n' "$out" | awk -F, -v n="$ncol" 'NF != n' | wc -l)" -eq 0 ]
+check "gp_source membarrier on every row" \
+	[ "$(printf '%s\n' "$out" | sed 1d | cut -d, -f25 | sort -u)" = membarrier ]
 k=$(mode_row kernel)
 i=$(mode_row idle)
 accel=native
@@ -274,8 +279,8 @@ case_run() {
 		[ "$rc,$(printf '%s\n' "$out" | sed 1d | cut -d, -f9 | tr '\n' ' ')" = "0,$name idle " ]
 	[ "$rc" -eq 0 ] || { printf '%s\n' "$err" | tail -n 3 | sed 's/^/# /'; return; }
 	r=$(mode_row "$name")
-	check "-t $name: 24 columns, filled $filled, ctx $ctx" \
-		[ "$(printf '%s\n' "$r" | awk -F, '{ print NF }'),$(col "$r" 8),$(col "$r" 11)" = "24,$filled,$ctx" ]
+	check "-t $name: $ncol columns, filled $filled, ctx $ctx, gp_source membarrier" \
+		[ "$(printf '%s\n' "$r" | awk -F, '{ print NF }'),$(col "$r" 8),$(col "$r" 11),$(col "$r" 25)" = "$ncol,$filled,$ctx,membarrier" ]
 	t=$(col "$r" 22)
 	check "-t $name: trigger_ns > 0" gt "$t" 0
 	d=$(col "$r" 13)
@@ -293,8 +298,8 @@ case_run() {
 	fexit:*) check "-t $name: fexit timed the function: fn_ns > 0" gt "$fn" 0 ;;
 	*) check "-t $name: no fexit: fn_ns empty" [ -z "$fn" ] ;;
 	esac
-	check "-t $name: the idle row has no trigger or function figures" \
-		[ "$(col "$(mode_row idle)" 22-24)" = ",," ]
+	check "-t $name: the idle row has no trigger or function figures, gp_source membarrier" \
+		[ "$(col "$(mode_row idle)" 22-25)" = ",,,membarrier" ]
 }
 case_run perf_event_array 1M 100 task -k 100
 case_run htab_timer 100K 100000 task
@@ -345,24 +350,42 @@ if unshare -m --propagation private true 2>/dev/null; then
 	k=$(awk -F, '$9 == "kernel"' "$tmp/out")
 	check "/dev/kmsg unreadable: stalls and stall_kind empty, gp columns kept" \
 		sh -c "[ '$(col "$k" 19-20)' = , ] && [ '$(col "$k" 18)' -gt 0 ]"
+	# the hog throttles itself: RT throttling off is no reason to refuse
 	echo -1 >"$tmp/rt"
-	private "mount --bind '$tmp/rt' /proc/sys/kernel/sched_rt_runtime_us && '$bin' -s 1M -r 1 -H 0" \
+	hc=$(($(getconf _NPROCESSORS_ONLN) - 1))
+	private "mount --bind '$tmp/rt' /proc/sys/kernel/sched_rt_runtime_us && '$bin' -s 1M -r 1 -H $hc" \
 		>"$tmp/out" 2>"$tmp/err"
 	rc=$?
-	check "-H with sched_rt_runtime_us -1: refused, exit 1, nothing written" \
-		sh -c "[ $rc -eq 1 ] && grep -q 'sched_rt_runtime_us is -1' '$tmp/err' && [ ! -s '$tmp/out' ]"
+	check "-H with sched_rt_runtime_us -1: runs (exit $rc), hog column $hc" \
+		[ "$rc,$(col "$(awk -F, '$9 == "kernel"' "$tmp/out")" 5)" = "0,$hc" ]
+	# PREEMPT_RT: /sys/kernel/realtime is 1; sched/preempt says full (or
+	# lazy) there, the module says dynamic:rt: so does rlab-repro
+	rt_model() {
+		private "mount -t tmpfs none /sys/kernel && mkdir -p /sys/kernel/debug/sched &&
+			printf '$1\n' > /sys/kernel/debug/sched/preempt &&
+			{ [ -z '$2' ] || echo '$2' > /sys/kernel/realtime; } &&
+			'$bin' -s 1M -k 10 -r 1" 2>"$tmp/err" | awk -F, '$9 == "kernel"'
+	}
+	k=$(rt_model 'none voluntary (full)' 1)
+	check "sched/preempt '(full)', /sys/kernel/realtime 1: preempt dynamic:rt, scenario rt-t$timeout" \
+		[ "$(col "$k" 3),$(col "$k" 1)" = "dynamic:rt,rt-t$timeout" ]
+	k=$(rt_model 'full (lazy)' 1)
+	check "sched/preempt '(lazy)', /sys/kernel/realtime 1: preempt dynamic:rt" \
+		[ "$(col "$k" 3)" = "dynamic:rt" ]
+	k=$(rt_model 'none voluntary (full)' 0)
+	check "sched/preempt '(full)', /sys/kernel/realtime 0: preempt dynamic:full" \
+		[ "$(col "$k" 3)" = "dynamic:full" ]
+	k=$(private "mount -t tmpfs none /sys/kernel && echo 1 > /sys/kernel/realtime &&
+		'$bin' -s 1M -k 10 -r 1" 2>/dev/null | awk -F, '$9 == "kernel"')
+	check "no sched/preempt (PREEMPT_DYNAMIC=n), /sys/kernel/realtime 1: preempt rt" \
+		[ "$(col "$k" 3),$(col "$k" 1)" = "rt,rt-t$timeout" ]
 else
-	skip "faked /proc/cmdline, sched/preempt, /dev/kmsg, sched_rt_runtime_us: no unshare -m"
+	skip "faked /proc/cmdline, sched/preempt, /dev/kmsg, sched_rt_runtime_us, realtime: no unshare -m"
 fi
 
-# -H: a real hog, where RT throttling is on
+# -H: a real hog
 cpus=$(getconf _NPROCESSORS_ONLN)
-rt=$(cat /proc/sys/kernel/sched_rt_runtime_us 2>/dev/null)
-if [ "$rt" = -1 ]; then
-	run -s 1M -r 1 -H 0
-	check "-H 0: refused here (sched_rt_runtime_us is -1), exit 1" \
-		sh -c "[ $rc -eq 1 ] && printf '%s' '$err' | grep -q 'sched_rt_runtime_us is -1'"
-elif [ "$cpus" -lt 2 ]; then
+if [ "$cpus" -lt 2 ]; then
 	skip "-H: one CPU only"
 else
 	hc=$((cpus - 1))
@@ -371,6 +394,53 @@ else
 	i=$(mode_row idle)
 	check "-H $hc: exit 0, hog column $hc on both rows" \
 		[ "$rc,$(col "$k" 5),$(col "$i" 5)" = "0,$hc,$hc" ]
+	# The hog throttles itself: 950 ms of spinning, then a sleep, every
+	# second, whatever sched_rt_runtime_us says.  Seen from /proc: a
+	# SCHED_FIFO thread at priority 50 (the timing threads run at 51)
+	# watched for over 1.1 s of its life has slept: its
+	# voluntary_ctxt_switches grew.  htab_timer at 8M buckets (1.2 GB) for
+	# windows of a few seconds.
+	# The watcher runs at SCHED_FIFO 99 (above the hog and the timing
+	# threads) on builtins, so that it is not starved of the CPUs.
+	hog_watch() (
+		local p t l f v now
+		"$bin" -t htab_timer -s 8M -r 1 -H $hc >"$tmp/hog.csv" 2>"$tmp/hog.err" &
+		p=$!
+		chrt -f -p 99 "$BASHPID" || exit 1
+		while kill -0 $p 2>/dev/null; do
+			for t in "/proc/$p/task/"*; do
+				# stat after "(comm) ": rt_priority 38th, policy 39th
+				read -r l <"$t/stat" 2>/dev/null || continue
+				read -ra f <<<"${l##*) }"
+				[ "${f[37]}:${f[38]}" = 50:1 ] || continue
+				v=
+				while read -r l; do
+					case $l in voluntary_ctxt_switches:*) v=${l##*[[:space:]]} ;; esac
+				done <"$t/status" 2>/dev/null
+				read -r now _ </proc/uptime
+				echo "${t##*/} $now $v"
+			done
+			sleep 0.05
+		done >"$tmp/hog.seen"
+		wait $p
+	)
+	if hog_watch; then
+		# per thread: the span watched, and whether its count grew
+		awk '$3 != "" { if (!($1 in t0)) { t0[$1] = $2; v0[$1] = $3 }; t1[$1] = $2; v1[$1] = $3 }
+			END { for (k in t0) printf "%s %.2f %d\n", k, t1[k] - t0[k], v1[k] - v0[k] }' \
+			"$tmp/hog.seen" >"$tmp/hog.spans"
+		diag "hog threads (tid, seconds watched, voluntary switches meanwhile): $(tr '\n' ';' <"$tmp/hog.spans")"
+		if awk '$2 >= 1.1 { n++ } END { exit !n }' "$tmp/hog.spans"; then
+			# shellcheck disable=SC2016
+			check "-H $hc: every hog thread watched over 1.1 s slept in that time (voluntary switches)" \
+				awk '$2 >= 1.1 && $3 < 1 { bad = 1 } END { exit bad }' "$tmp/hog.spans"
+		else
+			skip "-H $hc: no hog thread lived 1.1 s (htab_timer's 8M-bucket walk too fast here)"
+		fi
+	else
+		nok "-H $hc -t htab_timer -s 8M: exit 0"
+		tail -n 3 "$tmp/hog.err" | sed 's/^/# /'
+	fi
 fi
 
 # RLIMIT_NOFILE: raised to fit the sockets, up to the hard limit, beyond it

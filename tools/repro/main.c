@@ -25,6 +25,7 @@
  * Exit status: 0 done, 1 failure, 2 bad arguments or the kernel refused.
  */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdint.h>
@@ -39,11 +40,16 @@
 
 #include "repro.h"
 #include "ftime.h"
+#include "columns.h"
 
-/* The CSV's columns (docs/interface.md); the last three came with the cases. */
-#define HEADER "scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled," \
-	"mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections," \
-	"gp_samples,gp_max_ns,stalls,stall_kind,accel,trigger_ns,fn_ns,fn_timing"
+/*
+ * The CSV's header: CSV_HEADER, generated from tools/columns (the schema,
+ * docs/interface.md) by tools/Makefile.  row() writes its 25 columns, the
+ * last (gp_source) "membarrier": what gp_samples and gp_max_ns count.
+ */
+static_assert(CSV_COLUMNS == 25,
+	      "tools/columns is not the 25 columns row() writes");
+#define GP_SOURCE "membarrier"
 
 const char *me = "rlab-repro";
 
@@ -119,14 +125,26 @@ static int cmdline_word(const char *word, char *buf, size_t len)
 static void env_init(struct env *e, const struct opts *o, int cpus)
 {
 	static char accel[32];
-	char model[48], suite[64];
+	char model[48], suite[64], rt[16];
 	struct utsname u;
+	int dyn;
 
-	if (preempt_model(model, sizeof(model)))
+	/*
+	 * The module's rule (module/main.c): "dynamic:" with PREEMPT_DYNAMIC
+	 * (sched/preempt exists with it only), then rt on PREEMPT_RT
+	 * (/sys/kernel/realtime is 1; sched/preempt names full or lazy
+	 * there), else the model sched/preempt selects.  Without
+	 * PREEMPT_DYNAMIC only rt can be told from user space: else empty.
+	 */
+	dyn = !preempt_model(model, sizeof(model));
+	if (!read_line("/sys/kernel/realtime", rt, sizeof(rt)) &&
+	    !strcmp(rt, "1"))
+		snprintf(model, sizeof(model), "rt");
+	else if (!dyn)
 		snprintf(model, sizeof(model), "unknown");
-	/* the file exists with PREEMPT_DYNAMIC only: as the module says */
 	if (strcmp(model, "unknown"))
-		snprintf(e->preempt, sizeof(e->preempt), "dynamic:%s", model);
+		snprintf(e->preempt, sizeof(e->preempt), "%s%s",
+			 dyn ? "dynamic:" : "", model);
 	else
 		e->preempt[0] = '\0';
 	if (read_line("/sys/module/rcupdate/parameters/rcu_cpu_stall_timeout",
@@ -162,7 +180,7 @@ static FILE *csv_open(const char *path)
 	int fresh;
 
 	if (!path) {
-		puts(HEADER);
+		puts(CSV_HEADER);
 		fflush(stdout);
 		return stdout;
 	}
@@ -171,7 +189,7 @@ static FILE *csv_open(const char *path)
 	if (!f)
 		die(1, "%s: %s", path, strerror(errno));
 	if (fresh)
-		fprintf(f, "%s\n", HEADER);
+		fprintf(f, "%s\n", CSV_HEADER);
 	fflush(f);
 	return f;
 }
@@ -209,11 +227,11 @@ static void row(const struct env *e, const struct run *r, int idle,
 		snprintf(gp, sizeof(gp), "%lu,%llu", w->gp_samples,
 			 w->gp_max_ns);
 	stall_result(&w->st, st, sizeof(st));
-	fprintf(e->out, "%s,%s,%s,%s,%s,%d,%llu,%llu,%s,-,%s,%u,%s,%s,,,%s,%s,%s,%s,%s,%s\n",
+	fprintf(e->out, "%s,%s,%s,%s,%s,%d,%llu,%llu,%s,-,%s,%u,%s,%s,,,%s,%s,%s,%s,%s,%s,%s\n",
 		e->scenario, e->kernel, e->preempt, e->timeout, e->hog, e->cpus,
 		r->size, idle ? 0ULL : r->filled, idle ? "idle" : c->mode,
 		idle ? "" : c->ctx, r->rep, d, nps, gp, st, e->accel, trig,
-		idle ? "" : fn_ns, idle ? "" : fn_timing);
+		idle ? "" : fn_ns, idle ? "" : fn_timing, GP_SOURCE);
 	if (fflush(e->out) || ferror(e->out))
 		die(1, "writing the CSV: %s", strerror(errno));
 }

@@ -6,7 +6,7 @@
  * duration is the latency of a grace period requested at its start (one
  * to two grace periods), and a call that overlaps a read-side section
  * lasts at least until the section ends.  The hog: a SCHED_FIFO busy
- * thread on one CPU.  Stalls: /dev/kmsg read from its end.
+ * thread on one CPU, 950 ms of every second.  Stalls: /dev/kmsg read from its end.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -184,12 +184,33 @@ static void gp_stop(struct gp_timer *g, int n, unsigned long long a,
 	}
 }
 
+/*
+ * The hog throttles itself, whatever sched_rt_runtime_us says (-1, or the
+ * period itself, is no throttling): it spins HOG_RUN_NS of every
+ * HOG_PERIOD_NS, the default RT bandwidth's share, and sleeps the rest,
+ * so it cannot own its CPU.  The clock is read once per HOG_SPINS spins.
+ */
+#define HOG_PERIOD_NS	1000000000ULL
+#define HOG_RUN_NS	950000000ULL
+#define HOG_SPINS	4096
+
 static void *hog_fn(void *arg)
 {
 	struct hog *h = arg;
+	unsigned long long start = now_ns(), t;
+	unsigned int i;
 
-	while (!READ_ONCE(h->stop))
-		h->spins++;
+	pthread_setname_np(pthread_self(), "rlab-repro-hog");
+	while (!READ_ONCE(h->stop)) {
+		for (i = 0; i < HOG_SPINS; i++)
+			WRITE_ONCE(h->spins, h->spins + 1);
+		t = now_ns();
+		if (t - start < HOG_RUN_NS)
+			continue;
+		if (t - start < HOG_PERIOD_NS)
+			sleep_ns(start + HOG_PERIOD_NS - t);
+		start = now_ns();
+	}
 	return NULL;
 }
 
@@ -228,13 +249,13 @@ static void hog_stop(struct hog *h)
 }
 
 /*
- * -H CPU: refuse without RT throttling, keep our own threads off the CPU.
+ * -H CPU: a CPU we may use; keep our own threads off it (the hog throttles
+ * itself: RT throttling need not be on).
  * Returns the number of online CPUs.
  */
 int hog_check(int cpu)
 {
 	cpu_set_t set;
-	char line[64];
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	if (cpu < 0)
@@ -245,11 +266,6 @@ int hog_check(int cpu)
 			me, cpu);
 		bad_args(NULL);
 	}
-	if (!read_line("/proc/sys/kernel/sched_rt_runtime_us", line,
-		       sizeof(line)) && !strcmp(line, "-1"))
-		die(1,
-		    "-H %d: /proc/sys/kernel/sched_rt_runtime_us is -1 (RT throttling off): a SCHED_FIFO busy thread would starve CPU %d forever; refusing",
-		    cpu, cpu);
 	if (CPU_COUNT(&set) > 1) {
 		CPU_CLR(cpu, &set);
 		if (sched_setaffinity(0, sizeof(set), &set))
