@@ -83,7 +83,8 @@ function f2(x) { return (x == "" || x == "-") ? "-" : sprintf("%.2f", x) }
 function fv(x) {
 	if (x == "" || x == "-") return "-"
 	if (!isnum(x)) return x
-	if (x == int(x)) return sprintf("%.0f", x)
+	x += 0
+	if (x == int(x) || x >= 1e6 || x <= -1e6) return sprintf("%.0f", x)
 	return sprintf("%.10g", x)
 }
 function fig(k, v) { F[k] = fv(v); printf "%s %s\n", k, F[k] > figf }
