@@ -8,7 +8,8 @@
 # 0 iff every test passed.  Asserts facts, never timings: arguments, exit
 # statuses, messages, the CSV's shape (the schema's, tools/columns) and
 # values, the preempt column (faked sysfs), the RLIMIT_NOFILE raise, the
-# hog's own throttle, the kernel-message classifier.  Under 2 minutes; the
+# hog's own throttle, the kernel-message classifier; and rlab-study's rows
+# from a fake debugfs directory (results by name, the schema's header).  Under 2 minutes; the
 # maps are 1M slots (8 MB).
 #
 # Environment: RL_KSRC, an unpacked kernel tree for checkpatch.pl (else the
@@ -203,6 +204,67 @@ classify "1 softlockup" "watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [kwor
 classify "2 rcu_preempt:detected+softlockup" \
 	"rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:" \
 	"watchdog: BUG: soft lockup - CPU#0 stuck for 23s! [x:1]"
+
+# --- rlab-study against a fake debugfs directory (no module): its rows
+# take the module's results by the names of their header line, in any
+# order; its header is the schema's
+study=$top/tools/rlab-study
+fake=$tmp/debugfs
+# fake_results HEADER ROW: a debugfs directory whose results file has them
+fake_results() {
+	rm -rf "$fake"
+	mkdir -p "$fake"
+	: >"$fake/control"
+	printf 'state: empty\npreempt: dynamic:full\n' >"$fake/status"
+	printf '%s\n%s\n' "$1" "$2" >"$fake/results"
+}
+# study_run: rlab-study on the fake directory, one 1000-slot plain
+# teardown, rows to $tmp/s.csv; $rc, $err
+study_run() {
+	RL_DEBUGFS=$fake "$study" -s 1000 -m plain -r 1 -f 0 -n fake -A native \
+		-o "$tmp/s.csv" 2>"$tmp/s.err"
+	rc=$?
+	err=$(cat "$tmp/s.err")
+}
+rm -f "$tmp/s.csv"
+fake_results 'gp_max_ns gp_samples sections max_section_ns ns_per_slot duration_ns cpu ctx batch mode filled size id' \
+	'7000 6 5 4000 3.000 3000 1 worker - plain 0 1000 1'
+study_run
+srow=$(sed -n 2p "$tmp/s.csv")
+check "rlab-study, results header reordered: exit $rc, the schema's header" \
+	[ "$rc,$(head -n 1 "$tmp/s.csv")" = "0,$header" ]
+check "  each field by its name (size 1000, duration 3000, ns/slot 3.000, section 4000 x 5, gp 6 / 7000)" \
+	[ "$(col "$srow" 7-11),$(col "$srow" 13-18)" = "1000,0,plain,-,worker,3000,3.000,4000,5,6,7000" ]
+check "  $ncol columns, gp_source probe, no trigger or function figures" \
+	[ "$(printf '%s\n' "$srow" | awk -F, '{ print NF }'),$(col "$srow" 22-25)" = "$ncol,,,,probe" ]
+check "  scenario, preempt (status), hog off, accel" \
+	[ "$(col "$srow" 1),$(col "$srow" 3),$(col "$srow" 5),$(col "$srow" 21)" = "fake,dynamic:full,off,native" ]
+cp "$tmp/s.csv" "$tmp/s.keep"
+fake_results 'id size filled mode batch ctx cpu duration_ns ns_per_slot max_section_ns sections gp_samples' \
+	'1 1000 0 plain - worker 1 3000 3.000 4000 5 6'
+study_run
+check "rlab-study, results without gp_max_ns: exit 1 naming it, nothing appended, no command sent" \
+	sh -c "[ $rc -eq 1 ] && printf '%s' '$err' | grep -q 'results: no field \"gp_max_ns\" in its header' &&
+		cmp -s '$tmp/s.csv' '$tmp/s.keep' && [ ! -s '$fake/control' ]"
+fake_results 'id size filled mode batch ctx cpu duration_ns ns_per_slot max_section_ns sections gp_samples gp_max_ns' \
+	'1 1000 0 plain - worker 1 3000 3.000 4000 5 6'
+study_run
+check "rlab-study, a results row shorter than its header: exit 1, named" \
+	sh -c "[ $rc -eq 1 ] && printf '%s' '$err' | grep -q 'the last row has 12 fields, the header 13'"
+fake_results 'id size filled mode batch ctx cpu duration_ns ns_per_slot max_section_ns sections gp_samples gp_max_ns' \
+	'1 1000 0 plain - worker 1 3000 3.000 4000 5 6 7000'
+"$top/test/lib/columns.sh" 24 >"$tmp/old.csv"
+RL_DEBUGFS=$fake "$study" -s 1000 -m plain -r 1 -f 0 -o "$tmp/old.csv" 2>"$tmp/s.err"
+rc=$?
+check "rlab-study -o a CSV with another header (24 columns): exit 1, nothing appended" \
+	sh -c "[ $rc -eq 1 ] && grep -q 'its header is not the schema' '$tmp/s.err' && [ \$(wc -l <'$tmp/old.csv') -eq 1 ]"
+{ cat "$top/tools/columns"; printf 'column\tnew_one\t26\tnum\ta column rlab-study does not know\n'; } \
+	>"$tmp/columns"
+rm -f "$tmp/s.csv"
+RL_COLUMNS=$tmp/columns study_run
+check "rlab-study, a schema with a column it does not write: exit 1 naming it, no CSV" \
+	sh -c "[ $rc -eq 1 ] && grep -q \"column 'new_one' is not one rlab-study writes\" '$tmp/s.err' &&
+		[ ! -e '$tmp/s.csv' ]"
 
 # --- the real map
 run -s 1M -k 100 -r 1

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # stage.sh KDIR OUT.cpio.gz [KO]: build reuseport_lab.ko against KDIR (or
 # take the prebuilt KO, e.g. the one the DKMS package built) and the guest
-# tools, and pack them with the guest scripts into an initramfs.
+# tools, and pack them with the guest scripts into an initramfs (rlab-study
+# beside tools/columns, the CSV's schema, where it looks for it).
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 [ $# -eq 2 ] || [ $# -eq 3 ] || { echo "usage: $0 KDIR OUT.cpio.gz [KO]" >&2; exit 2; }
@@ -20,7 +21,9 @@ else
 	cp "$build/reuseport_lab.ko" "$build/stage/"
 fi
 cp "$top"/test/guest/*.sh "$top/test/guest/run" "$top/test/lib/tap.sh" \
-	"$top/tools/rlab-study" "$top/tools/rlab-report" "$build/stage/"
+	"$top/tools/rlab-study" "$top/tools/rlab-report" "$top/tools/columns" "$build/stage/"
+# rlab-report's awk program, where it is a file of its own
+[ ! -f "$top/tools/rlab-report.awk" ] || cp "$top/tools/rlab-report.awk" "$build/stage/"
 for t in rlctl mkmap rlfuzz; do
 	gcc -static -O2 -Wall -o "$build/stage/$t" "$top/test/guest/$t.c"
 done
