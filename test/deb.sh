@@ -310,6 +310,15 @@ do_check() {
 	done
 	check_cmd "rlab-study -h prints its usage" \
 		prints 'rlab-study \[-s SIZES' /usr/bin/rlab-study -h
+	for t in columns rlab-report.awk rlab-report-check.awk; do
+		check_cmd "/usr/share/reuseport-lab/$t, from reuseport-lab-tools" \
+			match "$(dpkg -S "/usr/share/reuseport-lab/$t" 2>/dev/null)" \
+			"reuseport-lab-tools: /usr/share/reuseport-lab/$t"
+	done
+	check_cmd "the installed schema is the tree's (tools/columns)" \
+		cmp -s /usr/share/reuseport-lab/columns "$top/tools/columns"
+	check_cmd "the installed rlab-study writes the installed schema's header" \
+		[ "$(study_header)" = "$(installed_header)" ]
 	check_cmd "rlab-report without arguments prints its usage" \
 		prints '^usage: rlab-report STUDY.csv OUTDIR' /usr/bin/rlab-report
 	mkcsv > "$log/study.csv"
@@ -381,18 +390,35 @@ do_check() {
 	[ "$T_FAIL" -eq 0 ]
 }
 
+# the installed schema's header (/usr/share/reuseport-lab/columns)
+installed_header() {
+	awk -F '\t+' '$1 == "column" { printf "%s%s", n++ ? "," : "", $2 } END { print "" }' \
+		/usr/share/reuseport-lab/columns
+}
+
 # mkcsv: a small study CSV (three modes at two sizes) for rlab-report, with
-# the header the installed rlab-report expects (an accel column or not)
+# the installed schema's header (its 25 columns)
 mkcsv() {
-	local m s h acc=
-	h=$(sed -n "s/^HEADER='\\(.*\\)'$/\\1/p" /usr/bin/rlab-report)
-	case $h in *,accel) acc=,native ;; esac
-	echo "$h"
+	local m s
+	installed_header
 	for m in plain resched batch; do
 		for s in 1000000 10000000; do
-			echo "deb-t3,6.1.0,dynamic:voluntary,3,off,2,$s,1000,$m,1024,worker,1,$((s * 5)),5.0,$((s * 5)),1,2,3000000,0,none$acc"
+			echo "deb-t3,6.1.0,dynamic:voluntary,3,off,2,$s,1000,$m,1024,worker,1,$((s * 5)),5.0,$((s * 5)),1,2,3000000,0,none,native,,,,probe"
 		done
 	done
+}
+
+# study_header: the header the installed rlab-study writes, run on a fake
+# debugfs directory (no module)
+study_header() {
+	local d=$log/fake-debugfs
+	rm -rf "$d"
+	mkdir -p "$d"
+	: > "$d/control"
+	printf 'state: empty\npreempt: none\n' > "$d/status"
+	printf '%s\n%s\n' 'id size filled mode batch ctx cpu duration_ns ns_per_slot max_section_ns sections gp_samples gp_max_ns' \
+		'1 1000 0 plain - worker 1 3000 3.000 4000 5 6 7000' > "$d/results"
+	RL_DEBUGFS=$d /usr/bin/rlab-study -s 1000 -m plain -r 1 -f 0 2>/dev/null | head -n 1
 }
 
 case ${1:-} in

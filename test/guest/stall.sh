@@ -87,9 +87,14 @@ suite_stall() {
 		rlab-study -s "$nr" -m resched -r 1 -f 1000 -n stall -o /tmp/stall.csv
 	fi
 	diag "time: stall teardowns $(($(date +%s) - _t0)) s"
-	check "CSV header" [ "$(head -n 1 /tmp/stall.csv)" = "scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled,mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections,gp_samples,gp_max_ns,stalls,stall_kind,accel,trigger_ns,fn_ns,fn_timing" ]
-	check "CSV: 3 rows of 24 columns" \
-		[ "$(awk -F, 'NR > 1 && NF == 24' /tmp/stall.csv | wc -l)" = 3 ]
+	# the schema staged beside rlab-study (test/lib/stage.sh: tools/columns)
+	_h=$(awk -F '\t+' '$1 == "column" { printf "%s%s", n++ ? "," : "", $2 }' \
+		"$(dirname "$(command -v rlab-study)")/columns")
+	_n=$(echo "$_h" | awk -F, '{ print NF }')
+	check "CSV header: the schema's, tools/columns ($_n columns)" \
+		[ "$(head -n 1 /tmp/stall.csv)" = "${_h:-no schema staged}" ]
+	check "CSV: 3 rows of $_n columns, gp_source probe" \
+		[ "$(awk -F, -v n="$_n" 'NR > 1 && NF == n && $n == "probe"' /tmp/stall.csv | wc -l)" = 3 ]
 
 	Tns=$((T * 1000000000))
 	d=$(csv_field /tmp/stall.csv plain duration_ns)

@@ -22,8 +22,10 @@ else
 fi
 cp "$top"/test/guest/*.sh "$top/test/guest/run" "$top/test/lib/tap.sh" \
 	"$top/tools/rlab-study" "$top/tools/rlab-report" "$top/tools/columns" "$build/stage/"
-# rlab-report's awk program, where it is a file of its own
-[ ! -f "$top/tools/rlab-report.awk" ] || cp "$top/tools/rlab-report.awk" "$build/stage/"
+# rlab-report's awk programs, which it looks for beside it
+for f in "$top"/tools/*.awk; do
+	[ ! -f "$f" ] || cp "$f" "$build/stage/"
+done
 for t in rlctl mkmap rlfuzz; do
 	gcc -static -O2 -Wall -o "$build/stage/$t" "$top/test/guest/$t.c"
 done
