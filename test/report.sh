@@ -231,6 +231,61 @@ is gpsrc repro,deb12/t3,tcg,devmap,probe,idle_gp_max_ns 3000000
 check "  the membarrier line says so" grep -q "^- deb12/t3: the real map under tcg .*;\
  longest grace-period wait (membarrier) 9 ms against 2 ms" "$t/gpsrc/study.md"
 
+# --- the Conclusions' figures: plain stalls from 10M slots, resched not at
+# 10M but at 100M, batch never; in a second scenario resched splits the
+# section, batch:256 stalls, batch:512 has no stall count, batch:128 shares
+# no size with plain; two ctx (worker, sync)
+R=vol-t3,6.1.0-57-amd64,voluntary,3,off,2
+Q=pre-t3,6.1.0-57-amd64,full,3,0,2
+{
+	echo "$H24"
+	for z in 1000000 10000000 100000000; do
+		d=$((z * 5)) e=$((z * 6)) st=0,none rs=0,none
+		[ $z -ge 10000000 ] && st=1,$ST
+		[ $z -ge 100000000 ] && rs=1,rcu_preempt:detected
+		echo "$R,$z,1000,plain,-,worker,1,$d,5.000,$d,1,3,$d,$st,tcg,,,"
+		echo "$R,$z,1000,plain,-,worker,2,$e,6.000,$e,1,3,$e,$st,tcg,,,"
+		echo "$R,$z,1000,resched,-,worker,1,$d,5.100,$d,1,3,$d,$rs,tcg,,,"
+		b=$((d * 11 / 10)),5.500,5000,$((z / 1024)),90,20000000,0,none,tcg,,,
+		echo "$R,$z,1000,batch,1024,worker,1,$b"
+	done
+	echo "$R,1000000,1000,plain,-,sync,1,4000000,4.000,4000000,1,3,4000000,0,none,tcg,,,"
+	echo "$R,1000000,1000,batch,64,sync,1,4400000,4.400,300,15625,3,2000000,0,none,tcg,,,"
+	for z in 1000000 10000000; do
+		d=$((z * 7))
+		echo "$Q,$z,1000,plain,-,worker,1,$d,7.000,$d,1,3,$d,0,none,tcg,,,"
+		echo "$Q,$z,1000,resched,-,worker,1,$d,7.000,$((d / 10)),10,3,$((d / 10)),0,none,tcg,,,"
+		echo "$Q,$z,1000,batch,256,worker,1,$d,7.000,2000,$((z / 256)),3,20000000,1,$ST,tcg,,,"
+		echo "$Q,$z,1000,batch,512,worker,1,$d,7.000,4000,$((z / 512)),3,20000000,,,tcg,,,"
+	done
+	echo "$Q,5000000,1000,batch,128,worker,1,35000000,7.000,1000,39062,3,20000000,0,none,tcg,,,"
+} > "$t/concl.csv"
+check "rlab-report: the Conclusions of two scenarios, three sizes, two ctx" report concl
+is concl overall,plain_stalled 1
+is concl overall,batch_stalled 1
+is concl series,vol-t3,plain/worker,ns_per_slot 5.5
+K=stall,vol-t3,plain/worker
+is concl $K,first_size 10000000
+is concl $K,first_stalls 2/2
+is concl $K,ok_size 1000000
+is concl $K,stalled_sizes "10000000|100000000"
+is concl stall,vol-t3,plain/sync,first_size -
+K=vs,vol-t3,resched/worker,plain/worker
+is concl $K,same 0
+is concl $K,differ 10000000
+is concl $K,both_stalled 100000000
+is concl $K,section_ratio 0.9090909091
+is concl vs,pre-t3,resched/worker,plain/worker,section_ratio 0.1
+# at 100M: 550 ms (5.5 ns/slot) against plain's median of 500 and 600 ms
+is concl vs,vol-t3,batch:1024/worker,plain/worker,loop_ratio 1
+is concl vs,vol-t3,batch:64/sync,plain/sync,loop_ratio 1.1
+check "  batch:64/sync is not set against plain/worker" \
+	absent concl '^vs,vol-t3,batch:64/sync,plain/worker,'
+is concl vs,pre-t3,batch:128/worker,plain/worker,size -
+is concl series,pre-t3,batch:256/worker,stalls 2/2
+is concl series,pre-t3,batch:512/worker,stalls -
+is concl series,vol-t3,batch:1024/worker,largest_sections 97656
+
 # --- older files: 20 columns, and files appended to one another (a header
 # again), are read
 printf '%s\n' "$H20" "$G,1000,plain,-,worker,1,5000,5.000,5000,1,1,4000000,0,none" \

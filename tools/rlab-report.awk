@@ -63,10 +63,12 @@ function maxv(name, id,   k, n, i, m) {
 	return m
 }
 function fsize(n) {
+	n += 0
 	if (n >= 1e6 && n % 1e6 == 0) return sprintf("%.0fM", n / 1e6)
 	return sprintf("%.0f", n)
 }
 function fcount(n) {
+	n += 0
 	if (n >= 1e6) return sprintf("%.0fM", n / 1e6)
 	return sprintf("%.0f", n)
 }
@@ -226,12 +228,17 @@ function plot(metric, png, title, ylab, logy, tlines,
 	return 1
 }
 
-# the Conclusions section: per scenario, from the groups and series
-function conclusions() {
-	print "## Conclusions" > md
-	print "" > md
-	# overall summary
-	nplainst = 0; nbatchst = 0; nbatchsc = 0; nplainsc = 0
+# sizes(G, S): the sizes of the "|"-list S, as table sizes joined by ", "
+function sizes(s,   a, n, i, r) {
+	n = split(s, a, "|"); r = ""
+	for (i = 1; i <= n; i++) r = r (i > 1 ? ", " : "") fsize(a[i])
+	return r
+}
+# the Conclusions' figures: per scenario, each plain series against the batch
+# and resched series of its ctx, its first stall, each batch series' stalls
+function concl_figs(   i, j, k, s, sc, p, b, r, g, gb, gr, pl, pnps, best, bestb, q, first,
+		    lastok, plast, stsz, common, same, both, none, diff, rlast, rlastr, mp,
+		    mr, bl, dp, db, ps, rs) {
 	for (i = 1; i <= ns; i++) {
 		s = SO[i]
 		if (S_mode[s] == "plain") { PSC[S_sc[s]] = 1; if (S_stk[s] > 0) PST[S_sc[s]] = 1 }
@@ -241,90 +248,69 @@ function conclusions() {
 		nplainsc += (s in PSC); nplainst += (s in PST)
 		nbatchsc += (s in BSC); nbatchst += (s in BST)
 	}
-	printf "Overall: plain stalled in %d of the %d scenario(s) that ran it; batch stalled in" \
-		" %d of %d.\n", nplainst, nplainsc, nbatchst, nbatchsc > md
-	print "" > md
+	fig("overall,plain_scenarios", nplainsc + 0); fig("overall,plain_stalled", nplainst + 0)
+	fig("overall,batch_scenarios", nbatchsc + 0); fig("overall,batch_stalled", nbatchst + 0)
 	for (sc = 1; sc <= nsc; sc++) {
-		printf "### %s\n\n", SCN[sc] > md
-		printf "(preempt %s, stall timeout %s s, %s CPU(s), hog %s)\n\n",
-			pretty(SC_pre[sc]), pretty(SC_to[sc]), pretty(SC_cpus[sc]),
-			fhogs(SC_hog[sc]) > md
-		# series of this scenario
-		line = ""
-		for (i = 1; i <= ns; i++) {
-			s = SO[i]; if (S_sc[s] != sc) continue
-			line = line (line == "" ? "" : ", ") S_ml[s] " " f2(median("snps", s))
-		}
+		# the first plain series: each batch's cost per slot against it
 		pl = ""
 		for (i = 1; i <= ns; i++) {
 			s = SO[i]; if (S_sc[s] != sc || S_mode[s] != "plain") continue
-			if (pl == "") { pl = s; p_nps = median("snps", s) }
+			if (pl == "") { pl = s; pnps = median("snps", s) }
 		}
-		extra = ""
-		if (pl != "") {
+		if (pl != "")
 			for (i = 1; i <= ns; i++) {
-				s = SO[i]; if (S_sc[s] != sc || S_mode[s] != "batch" || S_ctx[s] != S_ctx[pl]) continue
-				if (p_nps > 0) extra = extra sprintf("; %s costs %+.1f%% per" \
-					" slot vs %s", S_ml[s], (median("snps",
-					s) / p_nps - 1) * 100, S_ml[pl])
+				s = SO[i]
+				if (S_sc[s] != sc || S_mode[s] != "batch" || S_ctx[s] != S_ctx[pl]) continue
+				if (pnps > 0)
+					fig("vs," SCN[sc] "," S_ml[s] "," S_ml[pl] ",cost_pct",
+					    (median("snps", s) / pnps - 1) * 100)
 			}
-		}
-		printf "- Median ns/slot over all teardowns: %s%s.\n", line, extra > md
 		for (i = 1; i <= ns; i++) {
 			p = SO[i]; if (S_sc[p] != sc || S_mode[p] != "plain") continue
-			pctx = (nctx > 1) ? " (" S_ctxn[p] ")" : ""
-			# batch/plain duration ratio at the largest common size
+			# each batch of its ctx: the loops at the largest size of both
 			for (k = 1; k <= ns; k++) {
-				b = SO[k]; if (S_sc[b] != sc || S_mode[b] != "batch" || S_ctx[b] != S_ctx[p]) continue
+				b = SO[k]
+				if (S_sc[b] != sc || S_mode[b] != "batch" || S_ctx[b] != S_ctx[p]) continue
 				best = ""
 				for (j = 1; j <= ng; j++) {
 					g = GO[j]; if (G_sid[g] != p) continue
 					gb = G_scn[g] SUBSEP G_size[g] SUBSEP S_ml[b]
 					if (gb in G_sc) { best = g; bestb = gb }
 				}
-				if (best == "") printf "- %s and plain%s share no array size: no" \
-					" duration ratio.\n", S_ml[b], pctx > md
-				else {
-					dp = median("dur", best); db = median("dur", bestb)
-					printf "- Loop duration %s / plain%s at %s slots" \
-						" (largest size with both): %.3fx (%.2f s vs" \
-						" %.2f s).\n", S_ml[b], pctx, fsize(G_size[best]),
-						(dp > 0 ? db / dp : 0), db / 1e9, dp / 1e9 > md
-				}
+				q = "vs," SCN[sc] "," S_ml[b] "," S_ml[p]
+				fig(q ",size", (best == "") ? "" : G_size[best])
+				if (best == "") continue
+				dp = median("dur", best); db = median("dur", bestb)
+				fig(q ",loop_ns", db); fig(q ",plain_loop_ns", dp)
+				fig(q ",loop_ratio", (dp > 0 ? db / dp : 0))
 			}
-			# first plain stall
-			first = ""; lastok = ""; psizes = 0; stsz = ""
+			# its first stall, the last size without one before it
+			first = ""; lastok = ""; stsz = ""
 			for (j = 1; j <= ng; j++) {
 				g = GO[j]; if (G_sid[g] != p) continue
-				psizes++; plast = g
+				plast = g
 				if (G_stk[g] > 0) {
-				if (first == "") first = g
-				stsz = stsz (stsz == "" ? "" : ", ") fsize(G_size[g])
+					if (first == "") first = g
+					stsz = stsz (stsz == "" ? "" : "|") G_size[g]
+				} else if (first == "")
+					lastok = g
 			}
-				else if (first == "") lastok = g
-			}
+			q = "stall," SCN[sc] "," S_ml[p]
+			fig(q ",first_size", (first == "") ? "" : G_size[first])
 			if (first != "") {
-				printf "- plain%s first stalled at **%s slots** (%d/%d reps," \
-					" %s); median longest section there %s against a %s s" \
-					" stall timeout", pctx, fsize(G_size[first]), G_stk[first],
-					G_stn[first], pretty(G_kind[first]), ht(median("max",
-					first)), pretty(SC_to[sc]) > md
-				if (lastok != "") printf "; no stall at %s slots (median section" \
-					" %s)", fsize(G_size[lastok]), ht(median("max",
-					lastok)) > md
-				else printf "; it stalled already at the smallest size tested" > md
-				if (nitems(stsz) >= 1 && index(stsz, ",")) printf ". Stalled" \
-					" sizes: %s", stsz > md
-				print "." > md
-			} else {
-				printf "- plain%s: no stall up to %s slots (median longest" \
-					" section there %s against a %s s stall timeout).\n", pctx,
-					fsize(G_size[plast]), ht(median("max", plast)),
-					pretty(SC_to[sc]) > md
+				fig(q ",first_stalls", G_stk[first] "/" G_stn[first])
+				fig(q ",first_kinds", G_kind[first])
+				fig(q ",first_section_ns", median("max", first))
 			}
-			# resched vs plain
+			fig(q ",ok_size", (lastok == "") ? "" : G_size[lastok])
+			if (lastok != "") fig(q ",ok_section_ns", median("max", lastok))
+			fig(q ",stalled_sizes", stsz)
+			fig(q ",largest_size", G_size[plast])
+			fig(q ",largest_section_ns", median("max", plast))
+			# each resched of its ctx: where they stalled, their sections
 			for (k = 1; k <= ns; k++) {
-				r = SO[k]; if (S_sc[r] != sc || S_mode[r] != "resched" || S_ctx[r] != S_ctx[p]) continue
+				r = SO[k]
+				if (S_sc[r] != sc || S_mode[r] != "resched" || S_ctx[r] != S_ctx[p]) continue
 				same = 1; common = 0; both = ""; none = ""; diff = ""; rlast = ""
 				for (j = 1; j <= ng; j++) {
 					g = GO[j]; if (G_sid[g] != p) continue
@@ -333,63 +319,161 @@ function conclusions() {
 					common++; rlast = g; rlastr = gr
 					ps = (G_stk[g] > 0); rs = (G_stk[gr] > 0)
 					if (ps != rs) {
-						same = 0
-						diff = diff (diff == "" ? "" : ", ") fsize(G_size[g]) \
-							" (plain " (G_stk[g] + 0) "/" (G_stn[g] + 0) \
-							", resched " (G_stk[gr] + 0) "/" (G_stn[gr] + 0) ")"
+						same = 0; diff = diff (diff == "" ? "" : "|") G_size[g]
 					} else if (ps)
-						both = both (both == "" ? "" : ", ") fsize(G_size[g])
-					else none = none (none == "" ? "" : ", ") fsize(G_size[g])
+						both = both (both == "" ? "" : "|") G_size[g]
+					else
+						none = none (none == "" ? "" : "|") G_size[g]
 				}
-				if (common == 0) {
+				q = "vs," SCN[sc] "," S_ml[r] "," S_ml[p]
+				fig(q ",common_sizes", common); fig(q ",same", same)
+				fig(q ",both_stalled", both); fig(q ",neither_stalled", none)
+				fig(q ",differ", diff)
+				if (!common) continue
+				mp = median("max", rlast); mr = median("max", rlastr)
+				fig(q ",size", G_size[rlast])
+				fig(q ",section_ns", mr); fig(q ",plain_section_ns", mp)
+				fig(q ",section_ratio", (mp > 0 && mr != "") ? mr / mp : "")
+			}
+		}
+		# each batch series: its stalls, its longest section
+		for (k = 1; k <= ns; k++) {
+			b = SO[k]; if (S_sc[b] != sc || S_mode[b] != "batch") continue
+			for (j = 1; j <= ng; j++) { g = GO[j]; if (G_sid[g] == b) bl = g }
+			q = SK[b]
+			fig(q ",stalls", (S_stn[b] + 0) ? (S_stk[b] + 0) "/" S_stn[b] : "")
+			fig(q ",stall_kinds", S_kind[b])
+			fig(q ",max_section_ns", maxv("smax", b))
+			fig(q ",largest_size", G_size[bl])
+			fig(q ",largest_sections", median("sec", bl))
+		}
+	}
+}
+# the Conclusions section, from concl_figs()'s figures
+function conclusions(   i, j, k, s, sc, p, b, r, g, q, line, extra, pl, pctx, v, a, n, ratio) {
+	print "## Conclusions" > md
+	print "" > md
+	printf "Overall: plain stalled in %d of the %d scenario(s) that ran it; batch stalled in" \
+		" %d of %d.\n", F["overall,plain_stalled"], F["overall,plain_scenarios"],
+		F["overall,batch_stalled"], F["overall,batch_scenarios"] > md
+	print "" > md
+	for (sc = 1; sc <= nsc; sc++) {
+		printf "### %s\n\n", SCN[sc] > md
+		printf "(preempt %s, stall timeout %s s, %s CPU(s), hog %s)\n\n",
+			pretty(SC_pre[sc]), pretty(SC_to[sc]), pretty(SC_cpus[sc]),
+			fhogs(SC_hog[sc]) > md
+		line = ""; extra = ""; pl = ""
+		for (i = 1; i <= ns; i++) {
+			s = SO[i]; if (S_sc[s] != sc) continue
+			line = line (line == "" ? "" : ", ") S_ml[s] " " f2(F[SK[s] ",ns_per_slot"])
+			if (pl == "" && S_mode[s] == "plain") pl = s
+		}
+		for (i = 1; i <= ns; i++) {
+			s = SO[i]; if (pl == "" || S_sc[s] != sc || S_mode[s] != "batch") continue
+			q = "vs," SCN[sc] "," S_ml[s] "," S_ml[pl] ",cost_pct"
+			if (q in F)
+				extra = extra sprintf("; %s costs %+.1f%% per slot vs %s", S_ml[s], F[q],
+						      S_ml[pl])
+		}
+		printf "- Median ns/slot over all teardowns: %s%s.\n", line, extra > md
+		for (i = 1; i <= ns; i++) {
+			p = SO[i]; if (S_sc[p] != sc || S_mode[p] != "plain") continue
+			pctx = (nctx > 1) ? " (" S_ctxn[p] ")" : ""
+			for (k = 1; k <= ns; k++) {
+				b = SO[k]
+				q = "vs," SCN[sc] "," S_ml[b] "," S_ml[p]
+				if (S_sc[b] != sc || S_mode[b] != "batch" || !((q ",size") in F)) continue
+				if (F[q ",size"] == "-")
+					printf "- %s and plain%s share no array size: no duration ratio.\n",
+						S_ml[b], pctx > md
+				else
+					printf "- Loop duration %s / plain%s at %s slots (largest size with" \
+						" both): %.3fx (%.2f s vs %.2f s).\n", S_ml[b], pctx,
+						fsize(F[q ",size"]), F[q ",loop_ratio"],
+						F[q ",loop_ns"] / 1e9, F[q ",plain_loop_ns"] / 1e9 > md
+			}
+			q = "stall," SCN[sc] "," S_ml[p]
+			if (F[q ",first_size"] != "-") {
+				printf "- plain%s first stalled at **%s slots** (%s reps, %s); median" \
+					" longest section there %s against a %s s stall timeout", pctx,
+					fsize(F[q ",first_size"]), F[q ",first_stalls"],
+					pretty(F[q ",first_kinds"]), ht(F[q ",first_section_ns"]),
+					pretty(SC_to[sc]) > md
+				if (F[q ",ok_size"] != "-")
+					printf "; no stall at %s slots (median section %s)",
+						fsize(F[q ",ok_size"]), ht(F[q ",ok_section_ns"]) > md
+				else
+					printf "; it stalled already at the smallest size tested" > md
+				if (index(F[q ",stalled_sizes"], "|"))
+					printf ". Stalled sizes: %s", sizes(F[q ",stalled_sizes"]) > md
+				print "." > md
+			} else
+				printf "- plain%s: no stall up to %s slots (median longest section there" \
+					" %s against a %s s stall timeout).\n", pctx,
+					fsize(F[q ",largest_size"]), ht(F[q ",largest_section_ns"]),
+					pretty(SC_to[sc]) > md
+			for (k = 1; k <= ns; k++) {
+				r = SO[k]
+				q = "vs," SCN[sc] "," S_ml[r] "," S_ml[p]
+				if (S_sc[r] != sc || S_mode[r] != "resched" || !((q ",same") in F))
+					continue
+				if (F[q ",common_sizes"] + 0 == 0) {
 					printf "- resched and plain%s share no array size.\n", pctx > md
 					continue
 				}
-				mp = median("max", rlast); mr = median("max", rlastr)
-				ratio = (mp > 0 && mr != "") ? mr / mp : ""
-				if (same) {
-					if (both != "") printf "- resched stalled exactly where" \
-						" plain%s did (at %s%s)", pctx, both,
-						(none != "" ? "; neither at " none : "") > md
-					else printf "- resched, like plain%s, never stalled" \
-						" (sizes %s)", pctx, none > md
-				} else printf "- resched did NOT stall where plain%s did: %s",
-					pctx, diff > md
-				if (ratio != "") {
-					printf "; at %s slots its median longest section is %s" \
-						" vs plain %s (%.2fx)", fsize(G_size[rlast]),
-						ht(mr), ht(mp), ratio > md
-					if (ratio > 0.5) printf " - one long section like plain," \
-						" consistent with cond_resched_rcu() compiling" \
-						" to nothing (CONFIG_PREEMPT_RCU=y)" > md
-					else printf " - resched split the section, so" \
-						" cond_resched_rcu() is effective on this" \
-						" kernel" > md
+				if (F[q ",same"] + 0 && F[q ",both_stalled"] != "-")
+					printf "- resched stalled exactly where plain%s did (at %s%s)", pctx,
+						sizes(F[q ",both_stalled"]),
+						(F[q ",neither_stalled"] != "-" ? "; neither at " \
+						 sizes(F[q ",neither_stalled"]) : "") > md
+				else if (F[q ",same"] + 0)
+					printf "- resched, like plain%s, never stalled (sizes %s)", pctx,
+						sizes(F[q ",neither_stalled"]) > md
+				else {
+					n = split(F[q ",differ"], a, "|"); v = ""
+					for (j = 1; j <= n; j++)
+						v = v (j > 1 ? ", " : "") fsize(a[j]) " (plain " \
+						    F["group," SCN[sc] "," a[j] "," S_ml[p] ",stalls"] \
+						    ", resched " \
+						    F["group," SCN[sc] "," a[j] "," S_ml[r] ",stalls"] ")"
+					printf "- resched did NOT stall where plain%s did: %s", pctx, v > md
+				}
+				ratio = F[q ",section_ratio"]
+				if (ratio != "-") {
+					printf "; at %s slots its median longest section is %s vs plain %s" \
+						" (%.2fx)", fsize(F[q ",size"]), ht(F[q ",section_ns"]),
+						ht(F[q ",plain_section_ns"]), ratio > md
+					if (ratio + 0 > 0.5)
+						printf " - one long section like plain, consistent with" \
+							" cond_resched_rcu() compiling to nothing" \
+							" (CONFIG_PREEMPT_RCU=y)" > md
+					else
+						printf " - resched split the section, so" \
+							" cond_resched_rcu() is effective on this kernel" > md
 				}
 				print "." > md
 			}
 		}
 		if (pl == "") print "- No plain runs in this scenario." > md
-		# batch stalls and largest section
 		for (k = 1; k <= ns; k++) {
 			b = SO[k]; if (S_sc[b] != sc || S_mode[b] != "batch") continue
-			bmax = ""; for (j = 1; j <= ng; j++) { g = GO[j]; if (G_sid[g] == b) bl = g }
-			if (S_stn[b] + 0 == 0)
-				printf "- %s: stall count not recorded; its longest read-side" \
-					" section over all teardowns was %s", S_ml[b],
-					ht(maxv("smax", b)) > md
-			else 			if (S_stk[b] + 0 == 0)
-				printf "- %s never stalled (0/%d teardowns, up to %s slots); its" \
-					" longest read-side section over all teardowns was %s",
-					S_ml[b], S_stn[b] + 0, fsize(G_size[bl]), ht(maxv("smax",
-					b)) > md
+			q = SK[b]; split(F[q ",stalls"], a, "/")
+			if (F[q ",stalls"] == "-")
+				printf "- %s: stall count not recorded; its longest read-side section" \
+					" over all teardowns was %s", S_ml[b],
+					ht(F[q ",max_section_ns"]) > md
+			else if (a[1] + 0 == 0)
+				printf "- %s never stalled (0/%d teardowns, up to %s slots); its longest" \
+					" read-side section over all teardowns was %s", S_ml[b], a[2],
+					fsize(F[q ",largest_size"]), ht(F[q ",max_section_ns"]) > md
 			else
-				printf "- %s STALLED in %d/%d teardowns (%s) - not expected," \
-					" check the kernel log; its longest read-side section" \
-					" over all teardowns was %s", S_ml[b], S_stk[b],
-					S_stn[b] + 0, pretty(S_kind[b]), ht(maxv("smax", b)) > md
-			if (median("sec", bl) != "") printf " (median %s sections per teardown" \
-				" at %s slots)", fcount(median("sec", bl)), fsize(G_size[bl]) > md
+				printf "- %s STALLED in %s teardowns (%s) - not expected, check the" \
+					" kernel log; its longest read-side section over all teardowns" \
+					" was %s", S_ml[b], F[q ",stalls"], pretty(F[q ",stall_kinds"]),
+					ht(F[q ",max_section_ns"]) > md
+			if (F[q ",largest_sections"] != "-")
+				printf " (median %s sections per teardown at %s slots)",
+					fcount(F[q ",largest_sections"]), fsize(F[q ",largest_size"]) > md
 			print "." > md
 		}
 		print "" > md
@@ -794,6 +878,7 @@ END {
 		s = SO[i]; SK[s] = "series," S_scn[s] "," S_ml[s]
 		fig(SK[s] ",ns_per_slot", median("snps", s))
 	}
+	concl_figs()
 	for (i = 1; i <= ns; i++) {
 		p = SO[i]; v = median("snps", p)
 		if (S_mode[p] != "plain" || v == "" || v <= 0) continue
