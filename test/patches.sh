@@ -18,7 +18,11 @@
 # with a "Measured" paragraph added from MATRIX.csv for the modes its
 # "Modes:" line names: per kernel and scenario (the scenario column) the
 # longest gp_max_ns of those rows against the gp_max_ns of the idle row
-# that follows it, and whether any of them stalled.  Figures only ever
+# that follows it, and whether any of them stalled.  Each figure is named by
+# what it counts (gp_source: membarrier for rlab-repro's rows, probe for the
+# module's; a file of 20, 21 or 24 columns has none, and its rows are
+# membarrier but for plain, resched and batch); rows of two sources are
+# never one maximum, and an idle figure of another source says so.  Figures only ever
 # come from the CSV; a mode without rows is "not measured".  The columns
 # are found by name; a field used must be a word of [A-Za-z0-9._:+/~-] or
 # digits (gp_max_ns and stalls may be empty: not recorded), or the row is
@@ -147,7 +151,9 @@ done
 figures=$tmp/figures.tsv
 : >"$figures"
 if [ -n "$csv" ]; then
-	awk -F, -v file="$csv" -v OFS='\t' '
+	heads=$(for n in 20 21 24 25; do "$top/test/lib/columns.sh" $n || exit 1; done) ||
+		die "tools/columns: not the schema of 25 columns"
+	awk -F, -v file="$csv" -v OFS='\t' -v heads="$heads" '
 	function bad(what) {
 		printf "patches: %s:%d: %s\n", file, NR, what > "/dev/stderr"
 		err = 1
@@ -172,12 +178,25 @@ if [ -n "$csv" ]; then
 			bad("column " col ": empty")
 		return v
 	}
-	# a case row, remembered until the next line (its idle row)
-	function keep(   m, s, g, st, d) {
+	# what gp_samples and gp_max_ns count: gp_source; before it (20, 21
+	# and 24 columns) the module wrote plain, resched and batch (probe),
+	# rlab-repro everything else (membarrier)
+	function source(   v) {
+		if ("gp_source" in c) {
+			v = $c["gp_source"]
+			if (v != "probe" && v != "membarrier")
+				bad("column gp_source: \"" v "\" is not probe or membarrier")
+			return v
+		}
+		return $c["mode"] ~ /^(plain|resched|batch)$/ ? "probe" : "membarrier"
+	}
+	# a case row, remembered until the next line (its idle row); rows of
+	# another gp source are another figure, never mixed into one maximum
+	function keep(   m, s, g, st, d, src) {
 		m = word("mode"); s = word("scenario"); num1("size"); d = num("duration_ns")
-		g = num("gp_max_ns"); st = num("stalls")
+		g = num("gp_max_ns"); st = num("stalls"); src = source()
 		if (st != "" && st + 0 > 0) word("stall_kind")
-		k = m SUBSEP s
+		k = m SUBSEP s SUBSEP src
 		if (!(k in runs)) { order[++n] = k; runs[k] = 0; stalled[k] = 0 }
 		runs[k]++
 		if (st != "" && st + 0 > 0) {
@@ -186,15 +205,17 @@ if [ -n "$csv" ]; then
 		}
 		pend = ""
 		if (g != "" && (!(k in gp) || g + 0 > gp[k] + 0)) {
-			gp[k] = g; size[k] = $c["size"]; idle[k] = ""; pend = k; pscen = s
+			gp[k] = g; size[k] = $c["size"]; idle[k] = ""; isrc[k] = ""; pend = k; pscen = s
 			dur[k] = d
 		}
 	}
 	NR == 1 {
-		want = "scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled,mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections,gp_samples,gp_max_ns,stalls,stall_kind,accel"
+		# the schema (tools/columns) of 20, 21, 24 or 25 columns
 		sub(/\r$/, "")
-		if (substr($0, 1, length(want)) != want || (length($0) > length(want) && substr($0, length(want) + 1, 1) != ","))
-			bad("the header does not begin with " want)
+		nh = split(heads, H, "\n")
+		for (i = 1; i <= nh; i++) if ($0 == H[i]) ok = 1
+		if (!ok)
+			bad("the header is not the schema'"'"'s (tools/columns: its first 20, 21, 24 or 25 names)")
 		ncol = NF
 		for (i = 1; i <= NF; i++) c[$i] = i
 		split(modes, M, " ")
@@ -206,8 +227,9 @@ if [ -n "$csv" ]; then
 		if (NF != ncol) bad(NF " fields, the header has " ncol)
 		m = word("mode")
 		if (m == "idle") {
-			if (pend != "" && word("scenario") == pscen)
-				idle[pend] = num("gp_max_ns")
+			if (pend != "" && word("scenario") == pscen) {
+				idle[pend] = num("gp_max_ns"); isrc[pend] = source()
+			}
 			pend = ""
 			next
 		}
@@ -220,7 +242,8 @@ if [ -n "$csv" ]; then
 			k = order[i]; split(k, f, SUBSEP)
 			print f[1], f[2], (k in gp) ? gp[k] : "-", (k in gp) && idle[k] != "" ? idle[k] : "-",
 				(k in gp) ? size[k] : "-", stalled[k], runs[k], (k in kind) ? kind[k] : "-",
-				(k in dur) && dur[k] != "" ? dur[k] : "-"
+				(k in dur) && dur[k] != "" ? dur[k] : "-", f[3],
+				(k in gp) && isrc[k] != "" ? isrc[k] : "-"
 		}
 	}' modes="$(sed -n 's/^Modes: //p' "${series[@]}" | tr '\n' ' ')" "$csv" >"$figures" ||
 		exit 1
@@ -237,20 +260,27 @@ ns() {
 }
 
 measured() {
-	local m sc g i sz st runs kind text='' any
+	local m sc g i sz st runs kind d src isrc gpw text='' any
 	for m in "$@"; do
 		any=
 		text+="Measured with reuseport_lab (mode $m):"
-		while IFS=$'\t' read -r _ sc g i sz st runs kind d; do
+		while IFS=$'\t' read -r _ sc g i sz st runs kind d src isrc; do
 			any=1
 			text+=" on $sc"
+			# the figure named by what it counts (gp_source)
+			case $src in
+			membarrier) gpw="the longest membarrier(MEMBARRIER_CMD_GLOBAL) wait" ;;
+			*) gpw="the longest grace period (the module's probe)" ;;
+			esac
 			if [ "$g" != - ]; then
 				if [ "$d" != - ]; then
-					text+=", the longest grace period was $(ns "$g") (size $sz, a walk of $(ns "$d"))"
+					text+=", $gpw was $(ns "$g") (size $sz, a walk of $(ns "$d"))"
 				else
-					text+=", the longest grace period was $(ns "$g") (size $sz, the walk not timed)"
+					text+=", $gpw was $(ns "$g") (size $sz, the walk not timed)"
 				fi
-				if [ "$i" != - ]; then
+				if [ "$i" != - ] && [ "$isrc" != "$src" ]; then
+					text+=" against $(ns "$i") idle ($isrc)"
+				elif [ "$i" != - ]; then
 					text+=" against $(ns "$i") idle"
 				else
 					text+=", with no idle row after it"
