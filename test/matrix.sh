@@ -37,7 +37,7 @@ BEGIN {
 }
 NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 # an idle row belongs to the row before it (rlab-repro writes them in pairs)
-$c["mode"] == "idle" { if (last[$1] == "kernel") idle[$1] = $c["gp_max_ns"]; next }
+$c["mode"] == "idle" { if (last[$1] == "kernel") { idle[$1] = $c["gp_max_ns"]; isrc[$1] = src() }; next }
 { last[$1] = $c["mode"] }
 # the other cases of rlab-repro: their own tables (cases_table)
 $c["mode"] != "kernel" && $c["mode"] != "plain" && $c["mode"] != "resched" && $c["mode"] != "batch" { next }
@@ -51,8 +51,22 @@ $c["mode"] != "kernel" && $c["mode"] != "plain" && $c["mode"] != "resched" && $c
 		if (s > big[sc, m]) { st[sc, m] = 0; nr[sc, m] = 0; kind[sc, m] = "" }
 		big[sc, m] = s; nr[sc, m]++; nps[sc, m] = $c["ns_per_slot"]
 		if ($c["stalls"] + 0 > 0) { st[sc, m]++; if (kind[sc, m] == "") kind[sc, m] = $c["stall_kind"] }
-		if (m == "kernel") gp[sc] = $c["gp_max_ns"]
+		if (m == "kernel") { gp[sc] = $c["gp_max_ns"]; gsrc[sc] = src() }
 	}
+}
+# what gp_max_ns counts: gp_source; before it (20, 21, 24 columns) the
+# module wrote plain, resched and batch (probe), rlab-repro the rest
+function src() {
+	if ("gp_source" in c && $c["gp_source"] != "") return $c["gp_source"]
+	return $c["mode"] ~ /^(plain|resched|batch)$/ ? "probe" : "membarrier"
+}
+# the real map'"'"'s gp max / idle: membarrier waits, as the column says; a
+# figure of another source says which
+function gpcell(sc,   g, i) {
+	g = sprintf("%.0f ms", gp[sc] / 1e6); i = sprintf("%.0f ms", idle[sc] / 1e6)
+	if (gsrc[sc] != "membarrier") g = g " (" gsrc[sc] ")"
+	if ((sc in isrc) && isrc[sc] != "membarrier") i = i " (" isrc[sc] ")"
+	return g " / " i
 }
 function cell(sc, m) {
 	if (!((sc, m) in nr)) return "-"
@@ -61,14 +75,14 @@ function cell(sc, m) {
 		m == "kernel" && khog[sc] != rhog[sc] ? " (hog " khog[sc] ")" : "")
 }
 END {
-	print "| kernel/scenario | release | preempt | preempt_rcu | debug_atomic_sleep | cond_resched_rcu | size | plain | resched | batch | real map (kernel) | real map gp max / idle | boot |"
+	print "| kernel/scenario | release | preempt | preempt_rcu | debug_atomic_sleep | cond_resched_rcu | size | plain | resched | batch | real map (kernel) | real map gp wait (membarrier) max / idle | boot |"
 	print "|---|---|---|---|---|---|--:|---|---|---|---|---|---|"
 	for (i = 1; i <= ns; i++) {
 		sc = order[i]; k = sc; sub(/\/.*/, "", k)
 		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", sc, (sc in ver) ? ver[sc] : "-",
 			(sc in pre) ? pre[sc] : (k in P) ? P[k] : "?", (k in F) ? F[k] : "? | ? | ?", (sc, "plain") in big ? big[sc, "plain"] : "-", cell(sc, "plain"),
 			cell(sc, "resched"), cell(sc, "batch"), cell(sc, "kernel"),
-			!((sc, "kernel") in nr) || gp[sc] == "" ? "-" : sprintf("%.0f ms / %.0f ms", gp[sc] / 1e6, idle[sc] / 1e6),
+			!((sc, "kernel") in nr) || gp[sc] == "" ? "-" : gpcell(sc),
 			(sc in boot) ? boot[sc] : "-"
 	}
 }' "$1"
@@ -94,10 +108,18 @@ BEGIN {
 	for (i = 1; i <= nc; i++) { split(L[i], f, " "); CN[i] = f[1]; CM[i] = f[2]; CY[f[2]] = f[3] }
 }
 NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+# what gp_max_ns counts (as in table)
+function src() {
+	if ("gp_source" in c && $c["gp_source"] != "") return $c["gp_source"]
+	return $c["mode"] ~ /^(plain|resched|batch)$/ ? "probe" : "membarrier"
+}
+function ms(v, s) { return sprintf("%.0f ms", v / 1e6) (s != "membarrier" ? " (" s ")" : "") }
 $c["mode"] == "idle" {
 	k = $1 SUBSEP last[$1]
 	# the longest of the idle windows at that size, as gp is the longest
-	if (k in got && $c["size"] + 0 == size[k] && $c["gp_max_ns"] + 0 > idle[k] + 0) idle[k] = $c["gp_max_ns"]
+	if (k in got && $c["size"] + 0 == size[k] && $c["gp_max_ns"] + 0 > idle[k] + 0) {
+		idle[k] = $c["gp_max_ns"]; isrc[k] = src()
+	}
 	next
 }
 {
@@ -107,9 +129,13 @@ $c["mode"] == "idle" {
 	if (!(k in got)) { got[k] = 1; order[m, ++nr[m]] = sc }
 	s = $c["size"] + 0
 	if (s < size[k]) next
-	if (s > size[k]) { st[k] = 0; reps[k] = 0; kind[k] = ""; gp[k] = ""; delete idle[k] }
+	if (s > size[k]) { st[k] = 0; reps[k] = 0; kind[k] = ""; gp[k] = ""; delete idle[k]; delete gsrc[k]; delete mixed[k] }
 	size[k] = s; reps[k]++; nps[k] = $c["ns_per_slot"]; pre[k] = $c["preempt"]
-	if ($c["gp_max_ns"] != "" && $c["gp_max_ns"] + 0 > gp[k] + 0) gp[k] = $c["gp_max_ns"]
+	# one source a cell: a row of another source than the first is not
+	# taken into its maximum, and the cell says so
+	if (!(k in gsrc)) gsrc[k] = src()
+	if (src() != gsrc[k]) mixed[k] = 1
+	else if ($c["gp_max_ns"] != "" && $c["gp_max_ns"] + 0 > gp[k] + 0) gp[k] = $c["gp_max_ns"]
 	if ($c["stalls"] + 0 > 0) { st[k]++; if (kind[k] == "") kind[k] = $c["stall_kind"] }
 }
 function yield(sc, m,   kn) {
@@ -124,14 +150,15 @@ END {
 		m = CM[i]
 		if (!nr[m]) continue
 		printf "\n### %s (mode %s)\n\n", CN[i], m
-		print "| kernel/scenario | preempt | preempt_rcu | yield as compiled | size | ns per entry | gp max / idle | stalls |"
+		print "| kernel/scenario | preempt | preempt_rcu | yield as compiled | size | ns per entry | gp wait (membarrier) max / idle | stalls |"
 		print "|---|---|---|---|--:|--:|---|---|"
 		for (j = 1; j <= nr[m]; j++) {
 			sc = order[m, j]; k = sc SUBSEP m; kn = sc; sub(/\/.*/, "", kn)
 			printf "| %s | %s | %s | %s | %s | %s | %s | %d/%d %s |\n", sc,
 				pre[k] != "" ? pre[k] : (kn in P) ? P[kn] : "?", (kn in PR) ? PR[kn] : "?",
 				yield(sc, m), size[k], nps[k] == "" ? "untimed" : nps[k],
-				gp[k] == "" ? "untimed" : sprintf("%.0f ms / %s", gp[k] / 1e6, idle[k] == "" ? "-" : sprintf("%.0f ms", idle[k] / 1e6)),
+				(gp[k] == "" ? "untimed" : ms(gp[k], gsrc[k]) " / " (idle[k] == "" ? "-" : ms(idle[k], isrc[k]))) \
+					(k in mixed ? " (rows of another gp_source left out)" : ""),
 				st[k], reps[k], st[k] ? kind[k] : "no stall"
 		}
 	}
