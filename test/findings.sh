@@ -38,10 +38,15 @@ boots=${args[1]:-}
 if [ ! -f "$csv" ] || [ ! -r "$csv" ] || [ ! -s "$csv" ]; then
 	die "$csv: not a readable, non-empty file"
 fi
-case $(sed -n '1{s/\r$//;p;q;}' "$csv") in
-scenario,kernel,preempt,*) ;;
-*) die "$csv: not a study CSV (its first line is not the header)" ;;
-esac
+# the header: the schema's (tools/columns), its first 20, 21, 24 or 25 names
+head1=$(sed -n '1{s/\r$//;p;q;}' "$csv")
+known=
+for n in 20 21 24 25; do
+	h=$(test/lib/columns.sh $n) || die "tools/columns: not the schema of 25 columns"
+	[ "$head1" != "$h" ] || known=$n
+done
+[ -n "$known" ] ||
+	die "$csv: not a study CSV (its first line is not the schema's header, tools/columns)"
 if [ -z "$boots" ] && [ -f "$(dirname "$csv")/boots.txt" ]; then
 	boots=$(dirname "$csv")/boots.txt
 fi
@@ -78,10 +83,12 @@ EOF
 	bash test/matrix.sh --table "$csv" $boots
 	cat <<EOF
 
-gp max / idle for rlab-repro's rows is the longest
+The gp wait (membarrier) max / idle columns are rlab-repro's: the longest
 membarrier(MEMBARRIER_CMD_GLOBAL) call over the window against the same
 over an idle window of the same length: grace-period latency as a caller
-sees it (docs/interface.md).
+sees it (gp_source membarrier, docs/interface.md).  A figure of another
+source (gp_source probe: the module's own grace periods) is labelled with
+it where it appears, and never taken into the same maximum.
 EOF
 } > "$tmp" || die "test/matrix.sh --table failed; $out is unchanged"
 
