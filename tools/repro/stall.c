@@ -1,50 +1,98 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rlab-repro: the stall classifier.  One kernel message at a time: RCU CPU
- * stall reports (detected, self-detected, expedited; the flavour from the
- * "rcu_..." word), soft and hard lockups, and the details a report may add
- * (tasks blocked, kthread starved).  stall_result() writes the CSV's
- * "stalls,stall_kind" pair; -S prints the same for messages on stdin.
+ * rlab-repro: the kernel-message classifier, one table for every tool and
+ * guest suite.  One message at a time: RCU CPU stall reports (detected,
+ * self-detected, expedited; the flavour from the "rcu_..." word), soft and
+ * hard lockups, the details a report may add (tasks blocked, kthread
+ * starved), and the rest of what the suites call kernel badness (warnings,
+ * oopses, lockdep, KASAN, might_sleep, hung tasks).  stall_result() writes
+ * the CSV's "stalls,stall_kind" pair; -S prints the same for messages on
+ * stdin, -B every badness message (stalls too) and their kinds.
  */
 #include <string.h>
 
 #include "repro.h"
+#include "stall.h"
 
-/* one message, classified as tools/rlab-study's stall_scan, plus more */
-void stall_line(struct stall_scan *st, const char *msg)
+/*
+ * The vocabulary (docs/interface.md, stall_kind).  A message is the kind
+ * of the first entry whose text it contains, so the specific come before
+ * the generic ("BUG: KASAN:" is kasan, "BUG: soft lockup" softlockup);
+ * details are looked for in every message.
+ */
+static const struct kmsg_pattern {
+	const char *text;
+	const char *kind;
+	enum kmsg_class cls;
+} kmsg_table[] = {
+	/* stall reports: the CSV's stalls and stall_kind */
+	{ "hard LOCKUP", "hardlockup", KMSG_STALL },
+	{ "soft lockup - CPU#", "softlockup", KMSG_STALL },
+	{ "detected expedited stalls on CPU", "expedited", KMSG_STALL },
+	{ "self-detected stall on CPU", "self-detected", KMSG_STALL },
+	{ "detected stalls on CPU", "detected", KMSG_STALL },
+	{ "detected stall on CPU", "detected", KMSG_STALL },
+	/* a stall report's details: stall_kind's suffixes */
+	{ "Tasks blocked on", "tasks-blocked", KMSG_DETAIL },
+	{ "kthread starved", "kthread-starved", KMSG_DETAIL },
+	/* kernel badness: what no suite's kernel log may carry */
+	{ "Kernel panic", "panic", KMSG_BAD },
+	{ "Oops: ", "oops", KMSG_BAD },
+	{ "general protection fault", "oops", KMSG_BAD },
+	/* after the oops: "[#1] SMP KASAN" is in an oops' line */
+	{ "KASAN", "kasan", KMSG_BAD },
+	{ "sleeping function called", "might-sleep", KMSG_BAD },
+	{ "possible recursive locking", "lockdep-recursive", KMSG_BAD },
+	{ "circular locking", "lockdep-circular", KMSG_BAD },
+	{ "inconsistent lock state", "lockdep-inconsistent", KMSG_BAD },
+	{ "possible irq lock inversion", "lockdep-irq-inversion", KMSG_BAD },
+	{ "suspicious RCU usage", "lockdep-rcu", KMSG_BAD },
+	{ "blocked for more than", "hung-task", KMSG_BAD },
+	{ "BUG: ", "bug", KMSG_BAD },
+	{ "WARNING: ", "warning", KMSG_BAD },
+	{ "Call Trace", "call-trace", KMSG_BAD },
+};
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define KMSG_PATTERNS ARRAY_SIZE(kmsg_table)
+
+const char *kmsg_kind(const char *msg, enum kmsg_class *cls)
 {
-	const char *k = NULL, *p;
+	size_t i;
+
+	for (i = 0; i < KMSG_PATTERNS; i++)
+		if (strstr(msg, kmsg_table[i].text)) {
+			*cls = kmsg_table[i].cls;
+			return kmsg_table[i].kind;
+		}
+	*cls = KMSG_NONE;
+	return NULL;
+}
+
+/* the first stall entry MSG contains, or NULL */
+static const char *stall_kind_of(const char *msg)
+{
+	size_t i;
+
+	for (i = 0; i < KMSG_PATTERNS; i++)
+		if (kmsg_table[i].cls == KMSG_STALL &&
+		    strstr(msg, kmsg_table[i].text))
+			return kmsg_table[i].kind;
+	return NULL;
+}
+
+static int is_lockup(const char *k)
+{
+	return !strcmp(k, "softlockup") || !strcmp(k, "hardlockup");
+}
+
+/* "FLAVOUR:KIND" of an RCU report (FLAVOUR its first " rcu_..." word) */
+static void rcu_kind(const char *msg, const char *k, char *buf, size_t len)
+{
 	char flavour[32] = "rcu";
+	const char *p;
 	size_t n;
 
-	if (strstr(msg, "Tasks blocked on"))
-		st->blocked = 1;
-	if (strstr(msg, "kthread starved"))
-		st->starved = 1;
-	if (strstr(msg, "hard LOCKUP")) {
-		st->n++;
-		st->hardlockup = 1;
-		if (!st->kind[0])
-			snprintf(st->kind, sizeof(st->kind), "hardlockup");
-		return;
-	}
-	if (strstr(msg, "soft lockup - CPU#")) {
-		st->n++;
-		st->softlockup = 1;
-		if (!st->kind[0])
-			snprintf(st->kind, sizeof(st->kind), "softlockup");
-		return;
-	}
-	if (strstr(msg, "detected expedited stalls on CPU"))
-		k = "expedited";
-	else if (strstr(msg, "self-detected stall on CPU"))
-		k = "self-detected";
-	else if (strstr(msg, "detected stalls on CPU") ||
-		 strstr(msg, "detected stall on CPU"))
-		k = "detected";
-	if (!k)
-		return;
-	st->n++;
 	for (p = msg; (p = strstr(p, "rcu_")); p++) {
 		if (p != msg && p[-1] != ' ')
 			continue;
@@ -55,9 +103,39 @@ void stall_line(struct stall_scan *st, const char *msg)
 		flavour[n] = '\0';
 		break;
 	}
-	if (!st->kind[0] || !strcmp(st->kind, "softlockup") ||
-	    !strcmp(st->kind, "hardlockup"))
-		snprintf(st->kind, sizeof(st->kind), "%s:%s", flavour, k);
+	snprintf(buf, len, "%s:%s", flavour, k);
+}
+
+/* one message, classified as tools/rlab-study's stall_scan, plus more */
+void stall_line(struct stall_scan *st, const char *msg)
+{
+	const char *k;
+	size_t i;
+
+	for (i = 0; i < KMSG_PATTERNS; i++) {
+		if (kmsg_table[i].cls != KMSG_DETAIL ||
+		    !strstr(msg, kmsg_table[i].text))
+			continue;
+		if (!strcmp(kmsg_table[i].kind, "tasks-blocked"))
+			st->blocked = 1;
+		else
+			st->starved = 1;
+	}
+	k = stall_kind_of(msg);
+	if (!k)
+		return;
+	st->n++;
+	if (is_lockup(k)) {
+		if (!strcmp(k, "hardlockup"))
+			st->hardlockup = 1;
+		else
+			st->softlockup = 1;
+		if (!st->kind[0])
+			snprintf(st->kind, sizeof(st->kind), "%s", k);
+		return;
+	}
+	if (!st->kind[0] || is_lockup(st->kind))
+		rcu_kind(msg, k, st->kind, sizeof(st->kind));
 }
 
 /* "count kind" as the CSV has them */
@@ -77,6 +155,34 @@ void stall_result(const struct stall_scan *st, char *buf, size_t len)
 			 "+hardlockup" : "");
 }
 
+/*
+ * The next message on stdin, or NULL at its end: a line, less a /dev/kmsg
+ * record's "LEVEL,SEQ,TIME,FLAGS;" prefix; a longer line is cut.
+ */
+static char *next_message(char *line, size_t len)
+{
+	char *msg, *semi;
+	size_t n;
+
+	if (!fgets(line, len, stdin))
+		return NULL;
+	n = strlen(line);
+	if (n && line[n - 1] != '\n') {
+		int c;
+
+		do
+			c = getchar();
+		while (c != EOF && c != '\n');
+	}
+	msg = line;
+	semi = strchr(line, ';');
+	if (line[0] != '[' && semi &&
+	    strspn(line, "0123456789,-c+") == (size_t)(semi - line))
+		msg = semi + 1;
+	msg[strcspn(msg, "\n")] = '\0';
+	return msg;
+}
+
 /* -S: stdin, one message a line */
 int scan_stdin(void)
 {
@@ -85,16 +191,54 @@ int scan_stdin(void)
 
 	memset(&st, 0, sizeof(st));
 	st.ok = 1;
-	while (fgets(line, sizeof(line), stdin)) {
-		msg = line;
-		if (line[0] != '[' && strchr(line, ';') &&
-		    strspn(line, "0123456789,-c+") == (size_t)(strchr(line, ';') - line))
-			msg = strchr(line, ';') + 1;
-		msg[strcspn(msg, "\n")] = '\0';
+	while ((msg = next_message(line, sizeof(line))))
 		stall_line(&st, msg);
-	}
 	stall_result(&st, out, sizeof(out));
 	*strchr(out, ',') = ' ';
 	puts(out);
 	return 0;
+}
+
+/* append KIND to the '+'-joined list KINDS unless it is there already */
+static void add_kind(char *kinds, size_t len, const char *kind)
+{
+	size_t n = strlen(kind);
+	const char *p;
+
+	for (p = kinds; (p = strstr(p, kind)); p += n)
+		if ((p == kinds || p[-1] == '+') && (p[n] == '+' || !p[n]))
+			return;
+	if (strlen(kinds) + n + 2 > len)
+		return;
+	if (kinds[0])
+		strcat(kinds, "+");
+	strcat(kinds, kind);
+}
+
+/* -B: stdin, one message a line */
+int scan_bad_stdin(void)
+{
+	static char lines[1024][160];
+	char line[8192], kinds[512] = "", rk[64], *msg;
+	unsigned int n = 0, i;
+	enum kmsg_class cls;
+	const char *k;
+
+	while ((msg = next_message(line, sizeof(line)))) {
+		k = kmsg_kind(msg, &cls);
+		if (cls != KMSG_STALL && cls != KMSG_BAD)
+			continue;
+		if (cls == KMSG_STALL && !is_lockup(k)) {
+			rcu_kind(msg, k, rk, sizeof(rk));
+			k = rk;
+		}
+		add_kind(kinds, sizeof(kinds), k);
+		if (n < ARRAY_SIZE(lines))
+			snprintf(lines[n], sizeof(lines[n]), "%s: %s", k, msg);
+		n++;
+	}
+	printf("%u %s\n", n, n ? kinds : "none");
+	for (i = 0; i < n && i < ARRAY_SIZE(lines); i++)
+		puts(lines[i]);
+	return ferror(stdin) ? 1 : 0;
 }
