@@ -189,6 +189,25 @@ RL_DEB_KDIRS=${debkdirs# } RL_DEB_OUT=$out/deb-ko RL_DEB_LOGS=$out/deb \
 	timed deb logto "$out/deb.log" bash test/deb.sh check
 relay deb "$out/deb.log"
 
+# One schema (tools/columns): no tracked file but it spells the CSV's header
+# (of 20, 21, 24 or 25 columns); rlab-repro's is generated from it.  That
+# each writer's CSV has the schema's header: repro.sh (rlab-repro, and
+# rlab-study on a fake debugfs directory), the stall suite (rlab-study in a
+# guest), deb.sh (the installed rlab-study).
+schema_test() {
+	local n h files
+	for n in 20 21 24 25; do
+		h=$(test/lib/columns.sh "$n") || { nok "tools/columns has $n columns"; continue; }
+		files=$(git grep -lF -e "$h" -- . ':!tools/columns' | xargs)
+		check "the header of $n columns is spelled in no tracked file but tools/columns${files:+ (it is in: $files)}" \
+			[ -z "$files" ]
+	done
+	# shellcheck disable=SC2016
+	check "rlab-repro's header is generated from the schema (tools/repro/columns.h)" \
+		sh -c 'make -s -C tools repro/columns.h && [ "$(sed -n "s/^#define CSV_HEADER \"\(.*\)\"$/\1/p" tools/repro/columns.h)" = "$(test/lib/columns.sh)" ]'
+}
+timed schema schema_test
+
 # rlab-repro on the host's own kernel (natively, no module)
 timed repro logto "$out/repro.log" bash test/repro.sh
 relay repro "$out/repro.log"
@@ -325,6 +344,23 @@ patches_test() {
 }
 timed patches patches_test
 
+# make patches from a fixture of 25 columns: each Measured figure named by
+# its gp_source, an idle figure of another source labelled
+patches_source_test() {
+	{
+		test/lib/columns.sh 25
+		echo 'sid-lazy+batch/t3,7.2.13,lazy,3,off,2,1048576,4000000,htab_timer,-,task,1,4000000000,3814.697,,,300,60000000,0,none,tcg,4000000000,,none:no-btf,membarrier'
+		echo 'sid-lazy+batch/t3,7.2.13,lazy,3,off,2,1048576,0,idle,-,,1,4000000000,,,,300,20000000,0,none,tcg,,,,probe'
+	} > "$out/sources-patches.csv"
+	check "make patches from 25 columns (gp_source)" \
+		logto "$out/patches-sources.log" env RL_SIGNOFF="reuseport_lab check <check@example.invalid>" \
+		RL_OUT="$out/patches-sources" bash test/patches.sh "$out/sources-patches.csv"
+	check "  htab_timer's figure is a membarrier wait; its idle figure, the probe's, says so" \
+		grep -q 'the longest membarrier(MEMBARRIER_CMD_GLOBAL) wait was 60.0 ms (size 1048576, a walk of 4000.0 ms) against 20.0 ms idle (probe)' \
+		<(cat "$out"/patches-sources/0003-*.patch | tr '\n' ' ')
+}
+timed patches-sources patches_source_test
+
 # make matrix's machinery, without its long boots: a guest that prints
 # nothing is stopped by run-vm.sh --idle (exit 125) long before the
 # timeout, and the table shows the boots that wrote no row.
@@ -345,7 +381,7 @@ timed idle idle_test
 
 # make matrix's table, from a fixture
 table_test() {
-	printf '%s\n' 'scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled,mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections,gp_samples,gp_max_ns,stalls,stall_kind,accel' \
+	printf '%s\n' "$(test/lib/columns.sh 21)" \
 		'deb12/t3,6.1.0-56-amd64,dynamic:voluntary,3,off,2,1000,1000,plain,-,worker,1,5000,5.000,5000,1,1,4000000,1,rcu_preempt:self-detected,tcg' \
 		'deb12/t3,6.1.0-56-amd64,dynamic:voluntary,3,off,2,1000,1000,kernel,-,worker,1,5000,5.000,,,3,9000000,0,none,tcg' \
 		'deb12/t3,6.1.0-56-amd64,dynamic:voluntary,3,off,2,1000,0,idle,-,,1,5000,,,,3,2000000,0,none,tcg' \
@@ -353,6 +389,8 @@ table_test() {
 		'bpo12/hog,6.12.95+deb12-amd64,dynamic:voluntary,3,off,1,1000,1000,kernel,-,worker,1,,,,,,,0,none,tcg' > "$out/table.csv"
 	printf '%s\n' 'deb12/t3 ok' 'deb12/hog stopped: no output for 600 s' 'deb12-rt/hog skipped: not run on rt (matrix.tsv)' 'bpo12/hog ok' > "$out/table.boots"
 	bash test/matrix.sh --table "$out/table.csv" "$out/table.boots" > "$out/table.md" 2>&1
+	check "matrix table: the real map's gp column says what it counts (membarrier)" \
+		grep -q '^| kernel/scenario | .* | real map gp wait (membarrier) max / idle | boot |$' "$out/table.md"
 	check "matrix table: a row with the kernel's facts, stalls and the real map's gp max / idle" \
 		grep -qx '| deb12/t3 | 6.1.0-56-amd64 | dynamic:voluntary | y | n | no-op | 1000 | 1/1 rcu_preempt:self-detected, 5.000 ns/slot | - | - | 0/1 no stall, 5.000 ns/slot | 9 ms / 2 ms | ok |' "$out/table.md"
 	check "  a row for a boot that was stopped" grep -q '^| deb12/hog | - | dynamic:voluntary .* | stopped: no output for 600 s |$' "$out/table.md"
@@ -360,7 +398,7 @@ table_test() {
 		grep -q '^| bpo12/hog | .* | 0/1 no stall, untimed (hog off) | - | ok |$' "$out/table.md"
 	check "  a row for a scenario skipped on rt" grep -q '^| deb12-rt/hog | - | rt | .* | skipped: not run on rt (matrix.tsv) |$' "$out/table.md"
 	# rlab-repro's cases: one table each; an idle row is the row's before it
-	printf '%s\n' 'scenario,kernel,preempt,stall_timeout,hog,cpus,size,filled,mode,batch,ctx,rep,duration_ns,ns_per_slot,max_section_ns,sections,gp_samples,gp_max_ns,stalls,stall_kind,accel,trigger_ns,fn_ns,fn_timing' \
+	printf '%s\n' "$(test/lib/columns.sh 24)" \
 		'sid/t3,7.2.13+deb14-amd64,dynamic:lazy,3,off,2,1000,1000,kernel,-,worker,1,5000,5.000,,,3,9000000,0,none,tcg,100,6000,fexit:reuseport_array_free' \
 		'sid/t3,7.2.13+deb14-amd64,dynamic:lazy,3,off,2,1000,0,idle,-,,1,5000,,,,3,2000000,0,none,tcg,,,' \
 		'sid/t3,7.2.13+deb14-amd64,dynamic:lazy,3,off,2,1048576,4000000,htab_timer,-,task,1,4000000000,3814.697,,,3,4100000000,1,rcu_preempt:self-detected,tcg,4000000000,3990000000,fexit:htab_map_free_internal_structs' \
@@ -375,6 +413,23 @@ table_test() {
 		grep -qx '| sid/t3 | dynamic:lazy | y | cond_resched_rcu no-op | 1048576 | 3814.697 | 4100 ms / 30 ms | 1/1 rcu_preempt:self-detected |' "$out/cases.md"
 	check "  its +batch row: bounded, 60 ms against 20 ms, no stall" \
 		grep -qx '| sid-lazy+batch/t3 | lazy | n | bounded (1024) | 1048576 | 3814.697 | 60 ms / 20 ms | 0/1 no stall |' "$out/cases.md"
+	check "  the cases' gp column says what it counts (membarrier)" \
+		grep -q '^| kernel/scenario | .* | gp wait (membarrier) max / idle | stalls |$' "$out/cases.md"
+	# 25 columns: each figure by its gp_source; another source than the
+	# column's is labelled, never mixed into its maximum
+	{
+		test/lib/columns.sh 25
+		echo 'sid/t3,7.2.13+deb14-amd64,dynamic:lazy,3,off,2,1000,1000,kernel,-,worker,1,5000,5.000,,,3,9000000,0,none,tcg,100,6000,fexit:reuseport_array_free,membarrier'
+		echo 'sid/t3,7.2.13+deb14-amd64,dynamic:lazy,3,off,2,1000,0,idle,-,,1,5000,,,,3,2000000,0,none,tcg,,,,probe'
+		echo 'sid/t3,7.2.13+deb14-amd64,dynamic:lazy,3,off,2,1048576,4000000,htab_timer,-,task,1,4000000000,3814.697,,,3,4100000000,1,rcu_preempt:self-detected,tcg,4000000000,3990000000,fexit:htab_map_free_internal_structs,membarrier'
+		echo 'sid/t3,7.2.13+deb14-amd64,dynamic:lazy,3,off,2,1048576,4000000,htab_timer,-,task,2,4000000000,3814.697,,,3,9900000000,1,rcu_preempt:self-detected,tcg,4000000000,3990000000,fexit:htab_map_free_internal_structs,probe'
+		echo 'sid/t3,7.2.13+deb14-amd64,dynamic:lazy,3,off,2,1048576,0,idle,-,,1,4000000000,,,,300,30000000,0,none,tcg,,,,membarrier'
+	} > "$out/sources.csv"
+	bash test/matrix.sh --table "$out/sources.csv" > "$out/sources.md" 2>&1
+	check "matrix, 25 columns: an idle figure of another gp_source is labelled" \
+		grep -q '^| sid/t3 | .* | 9 ms / 2 ms (probe) | - |$' "$out/sources.md"
+	check "  a case's row of another gp_source is left out of the maximum, and the cell says so" \
+		grep -qx '| sid/t3 | dynamic:lazy | y | cond_resched_rcu no-op | 1048576 | 3814.697 | 4100 ms / 30 ms (rows of another gp_source left out) | 2/2 rcu_preempt:self-detected |' "$out/sources.md"
 }
 timed matrix-table table_test
 finish
