@@ -9,6 +9,11 @@ suite_study() {
 		-r "${RL_REPS:-3}" ${RL_HOG:+-H "$RL_HOG"} ${RL_NAME:+-n "$RL_NAME"} \
 		-o /tmp/study.csv
 	check "study: rows written" [ "$(wc -l < /tmp/study.csv)" -gt 1 ]
+	# the header: the schema staged beside rlab-study (tools/columns)
+	_h=$(awk -F '\t+' '$1 == "column" { printf "%s%s", n++ ? "," : "", $2 }' \
+		"$(dirname "$(command -v rlab-study)")/columns")
+	check "study: the CSV's header is the schema's (tools/columns)" \
+		[ "$(head -n 1 /tmp/study.csv)" = "${_h:-no schema staged}" ]
 	while read -r l; do diag "csv: $l"; done < /tmp/study.csv
 	unload
 }
