@@ -92,9 +92,12 @@ suite_fidelity() {
 	unload
 }
 
-# At the stall size (memory-bound), both must stall with the same message.
+# At the stall size (memory-bound), both must stall with the same message:
+# the distinct kinds (rlab-repro -B's, FLAVOR:detected or FLAVOR:self-
+# detected: stall_kind's words) of the RCU stall reports since kclear.
 stall_kind() {
-	dmesg | grep -o 'rcu_[a-z]* self-detected stall\|rcu_[a-z]* detected stalls' | sort -u | tr '\n' ';'
+	dmesg | rlab-repro -B | sed -n '2,$s/: .*//p' | grep -E '^rcu[a-z_]*:(self-)?detected$' |
+		sort -u | tr '\n' ';'
 }
 
 suite_fidstall() {

@@ -60,12 +60,27 @@ kclear() { dmesg -c >> /tmp/kmsg.all; }
 # dmesg_has PATTERN: the kernel log since the last kclear has PATTERN
 dmesg_has() { dmesg | grep -q -- "$1"; }
 
-# The whole kernel log since boot carries no warning, oops, lockdep, KASAN
-# or might_sleep report.
-KBAD='WARNING:|BUG:|Call Trace|KASAN|detected stalls|self-detected stall|soft lockup|blocked for more than|possible recursive|circular locking|suspicious RCU|sleeping function called|inconsistent lock state|possible irq lock inversion'
+# dmesg_clean: the whole kernel log since boot carries no kernel badness:
+# a warning, oops, lockdep, KASAN, might_sleep, hung-task or stall report
+# (rlab-repro -B: the one vocabulary, tools/repro/stall.c).  Else the kinds
+# and the first report, from the "rl-test: " marker before it, 40 lines,
+# as diagnostics; the classified lines are in /tmp/kmsg.bad.
 dmesg_clean() {
 	kclear
-	! grep -E -q "$KBAD" /tmp/kmsg.all
+	if ! rlab-repro -B < /tmp/kmsg.all > /tmp/kmsg.bad 2> /tmp/kmsg.err; then
+		diag "rlab-repro -B failed: $(head -n 1 /tmp/kmsg.err)"
+		return 1
+	fi
+	read -r _n _k < /tmp/kmsg.bad
+	[ "$_n" = 0 ] && return 0
+	diag "kernel log: $_n badness messages ($_k); the first:"
+	# "KIND: MESSAGE" (a kind has no space); MESSAGE may be cut: a prefix
+	sed -n '2s/^[^ ]*: //p' /tmp/kmsg.bad > /tmp/kmsg.first
+	awk 'NR == FNR { m = $0; next }
+		/rl-test: / { t = $0 }
+		!s && index($0, m) == 1 { if (t != "") print t; s = FNR }
+		s && FNR >= s && FNR < s + 40' /tmp/kmsg.first /tmp/kmsg.all | sed 's/^/# /'
+	return 1
 }
 
 tap_end() {
