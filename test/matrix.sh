@@ -236,7 +236,8 @@ while read -r -u 3 name image kdir; do
 		esac
 		[ $rc -eq 0 ] || echo "matrix: $name/$sc: $boot, see $d"
 		echo "$name/$sc $boot" >> "$boots"
-		test/lib/guest-csv.sh "$d/out.log" "$csv"
+		test/lib/guest-csv.sh "$d/out.log" "$csv" ||
+			echo "matrix: $name/$sc: its rows are not in $csv (another header)"
 	done
 done 3< "$out/kernels.txt"
 

@@ -380,6 +380,11 @@ check "-o CSV twice: one header, 6 rows" \
 	[ "$(grep -c '^scenario,' "$csv"),$(sed 1d "$csv" | wc -l)" = "1,6" ]
 check "-o CSV: header first" [ "$(head -n 1 "$csv")" = "$header" ]
 check "-r 2: reps 1 and 2" [ "$(sed 1d "$csv" | cut -d, -f12 | tr '\n' ' ')" = "1 1 1 1 2 2 " ]
+"$top/test/lib/columns.sh" 24 >"$tmp/old.csv"
+run -s 1M -k 10 -r 1 -o "$tmp/old.csv"
+check "-o a CSV with another header (24 columns): exit 1, named, nothing appended" \
+	sh -c "[ $rc -eq 1 ] && grep -q 'old.csv: its header is not the schema' '$tmp/err' &&
+		[ \$(wc -l <'$tmp/old.csv') -eq 1 ]"
 
 # -n, -A, -k 0
 run -s 1M -k 0 -r 1 -n myscen -A kvm

@@ -1,7 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # guest-csv.sh OUT.LOG CSV: append the "# csv: " rows of a guest's output to
-# CSV (the header only when CSV is new).
+# CSV (the header only when CSV is new).  A CSV that has another header than
+# the guest's (an older schema's, tools/columns) is refused and left as it
+# is: rows of two schemas in one file would be read by the wrong names.
 set -eu
-[ -s "$2" ] && skip=1 || skip=0
-sed -n 's/^# csv: //p' "$1" | awk -v skip=$skip 'NR > 1 || !skip' >> "$2"
+[ $# -eq 2 ] || { echo "usage: guest-csv.sh OUT.LOG CSV" >&2; exit 2; }
+rows=$(sed -n 's/^# csv: //p' "$1")
+[ -n "$rows" ] || exit 0
+if [ -s "$2" ]; then
+	old=$(head -n 1 "$2")
+	new=$(printf '%s\n' "$rows" | head -n 1)
+	if [ "$old" != "$new" ]; then
+		echo "guest-csv.sh: $2 has another header than $1's rows; not appended" >&2
+		exit 1
+	fi
+	printf '%s\n' "$rows" | sed 1d >> "$2"
+else
+	printf '%s\n' "$rows" >> "$2"
+fi

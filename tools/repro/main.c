@@ -176,6 +176,7 @@ static void env_init(struct env *e, const struct opts *o, int cpus)
 
 static FILE *csv_open(const char *path)
 {
+	char line[sizeof(CSV_HEADER) + 2];
 	struct stat sb;
 	FILE *f;
 	int fresh;
@@ -186,6 +187,11 @@ static FILE *csv_open(const char *path)
 		return stdout;
 	}
 	fresh = stat(path, &sb) || !sb.st_size;
+	/* rows of two schemas in one file would be read by the wrong names */
+	if (!fresh && (read_line(path, line, sizeof(line)) ||
+		       strcmp(line, CSV_HEADER)))
+		die(1, "%s: its header is not the schema's (tools/columns): write to a new file",
+		    path);
 	f = fopen(path, "a");
 	if (!f)
 		die(1, "%s: %s", path, strerror(errno));
