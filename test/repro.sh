@@ -140,14 +140,17 @@ bad "-A empty" '-A: the accel must be one word' -s 1M -A ''
 bad "unknown option" 'unknown option -x' -s 1M -x
 bad "an operand" 'unexpected arguments' -s 1M extra
 bad "-L with a bad size" '-L: bad size' -L 0
-bad "-L with -o" 'do not apply to -L and -S' -L 1M -o "$tmp/x.csv"
+bad "-L with -o" 'do not apply to -L, -S and -B' -L 1M -o "$tmp/x.csv"
 bad "-S with -r" '-S takes no other option' -S -r 2
+bad "-B with -r" '-B takes no other option' -B -r 2
+bad "-S with -B" '-S takes no other option' -S -B
+bad "-B with -o" 'do not apply to -L, -S and -B' -B -o "$tmp/x.csv"
 bad "-t an unknown case" '-t: no such case' -t nosuch -s 1M
 bad "-t without a value" '-t needs an argument' -t
 bad "-k with htab_timer" '-k does not apply to this case' -t htab_timer -s 1M -k 5
 bad "-l with another option" '-l takes no other option' -l -s 1M
 bad "-t htab_timer over 2^27 buckets" '-s: more than this map type takes' -t htab_timer -s 200M
-bad "-L with -t" 'do not apply to -L and -S' -L 1M -t devmap
+bad "-L with -t" 'do not apply to -L, -S and -B' -L 1M -t devmap
 run -s 5G
 check "a bad size names the range" match "$(printf '%s\n' "$err" | head -n 1)" \
 	'rlab-repro: -s: bad size \(1 to 4294967295 slots, K/M/G suffixes\)'
@@ -265,6 +268,12 @@ RL_COLUMNS=$tmp/columns study_run
 check "rlab-study, a schema with a column it does not write: exit 1 naming it, no CSV" \
 	sh -c "[ $rc -eq 1 ] && grep -q \"column 'new_one' is not one rlab-study writes\" '$tmp/s.err' &&
 		[ ! -e '$tmp/s.csv' ]"
+
+# -B: kernel badness (stall.c's vocabulary; test/classify.sh has the rest)
+got=$(printf '%s\n' "hello" "WARNING: CPU: 0 PID: 1 at kernel/foo.c:1 foo+0x0/0x10" | "$bin" -B | head -n 1)
+check "-B: a WARNING is badness ('$got')" [ "$got" = "1 warning" ]
+got=$(printf '%s\n' "hello" | "$bin" -B)
+check "-B: nothing bad: '0 none' ('$got')" [ "$got" = "0 none" ]
 
 # --- the real map
 run -s 1M -k 100 -r 1

@@ -12,6 +12,7 @@
  *   rlab-repro -l
  *   rlab-repro -L SIZE [-k SOCKS] [-r REPS]      (or -L -s SIZE)
  *   rlab-repro -S < MESSAGES
+ *   rlab-repro -B < MESSAGES
  *
  * One teardown: the case's map is made and filled; a thread on each CPU
  * (at most 4, pinned, at SCHED_FIFO 51, above the hog) times grace periods
@@ -40,6 +41,7 @@
 
 #include "repro.h"
 #include "ftime.h"
+#include "stall.h"
 #include "columns.h"
 
 /*
@@ -68,6 +70,7 @@ noreturn void bad_args(const char *why)
 		"       %s -l\n"
 		"       %s -L SIZE [-k SOCKS] [-r REPS]     (or -L -s SIZE)\n"
 		"       %s -S < MESSAGES\n"
+		"       %s -B < MESSAGES\n"
 		"  -t CASE      the kernel path (-l lists them; default reuseport)\n"
 		"  -s SIZE      max_entries, K/M/G suffixes (10^3, 10^6, 10^9), 1 to 4294967295\n"
 		"  -k ENTRIES   entries in the map (default 1000, at most SIZE; not htab_timer,\n"
@@ -80,8 +83,9 @@ noreturn void bad_args(const char *why)
 		"  -A ACCEL     accel column (default rl.accel= or tcg under rl.suite=, else native)\n"
 		"  -l           list the cases\n"
 		"  -L           time reuseport's slot loop natively in user space\n"
-		"  -S           classify kernel messages on stdin: STALLS KIND\n",
-		me, me, me, me);
+		"  -S           classify kernel messages on stdin: STALLS KIND\n"
+		"  -B           kernel badness on stdin: COUNT KINDS, then KIND: MESSAGE each\n",
+		me, me, me, me, me);
 	exit(2);
 }
 
@@ -378,7 +382,7 @@ int main(int argc, char **argv)
 
 	o.c = repro_cases[0];
 	opterr = 0;
-	while ((c = getopt(argc, argv, ":t:s:k:H:r:o:n:A:lLS")) != -1) {
+	while ((c = getopt(argc, argv, ":t:s:k:H:r:o:n:A:lLSB")) != -1) {
 		switch (c) {
 		case 't':
 			o.c = find_case(optarg);
@@ -434,6 +438,9 @@ int main(int argc, char **argv)
 		case 'S':
 			o.scan = 1;
 			break;
+		case 'B':
+			o.scan_bad = 1;
+			break;
 		case ':':
 			fprintf(stderr, "%s: -%c needs an argument\n", me, optopt);
 			bad_args(NULL);
@@ -455,13 +462,17 @@ int main(int argc, char **argv)
 		bad_args("-l takes no other option");
 	if (o.list)
 		return list_cases();
-	if ((o.native || o.scan) &&
+	if ((o.native || o.scan || o.scan_bad) &&
 	    (o.hog >= 0 || o.csv || o.scenario || o.accel || o.c != repro_cases[0]))
-		bad_args("-t, -H, -o, -n and -A do not apply to -L and -S");
-	if (o.scan && (o.native || o.size || o.socks_set || o.reps_set))
+		bad_args("-t, -H, -o, -n and -A do not apply to -L, -S and -B");
+	if (o.scan && (o.native || o.size || o.socks_set || o.reps_set || o.scan_bad))
 		bad_args("-S takes no other option");
+	if (o.scan_bad && (o.native || o.size || o.socks_set || o.reps_set))
+		bad_args("-B takes no other option");
 	if (o.scan)
 		return scan_stdin();
+	if (o.scan_bad)
+		return scan_bad_stdin();
 	if (!o.size)
 		bad_args("-s SIZE is needed");
 	if (o.c->fills_all && o.socks_set)

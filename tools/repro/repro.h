@@ -39,6 +39,7 @@ struct opts {
 	const char *accel;
 	int native;
 	int scan;
+	int scan_bad;		/* -B */
 	int list;
 };
 
