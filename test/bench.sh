@@ -16,11 +16,19 @@
 #      loop in user space with the map's layout (rlab-repro -L), against the
 #      replica's plain loop under TCG; and a real map closed while a thread
 #      times grace periods (rlab-repro), against an idle window;
-#   7. the wall time of the last make demo.
+#   7. the wall time of the last make demo;
+#   8. each fix's cost per case, where host noise cannot move it: the walk's
+#      instructions per iteration under -icount (shift=3, 1 CPU), unpatched
+#      (sid-lazy) against patched (sid-lazy+batch), one boot each (the
+#      guest suite icount, test/guest/cases.sh): the walking function's
+#      own time (less other tasks and interrupts) at two small sizes,
+#      (ns2 - ns1) / (iterations2 - iterations1) / 8, so that the fixed
+#      costs cancel; one table (docs/records/2026-12-02-icount-cases.md).
 # Logs in out/bench/.  Environment: BENCH_N (default 100M), BENCH_REPS (5),
 # KERNELS (default deb12): 1, 4 and 6 on the first; 2, 3 and 5 (fidelity,
 # icount, disasm) on each, since struct bpf_map and the compiler differ
-# from kernel to kernel.
+# from kernel to kernel.  BENCH_ICOUNT_KERNELS (default "sid-lazy
+# sid-lazy+batch"; empty: no 8): 8's kernels, unpatched first.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -36,10 +44,18 @@ kernels=${KERNELS:-deb12}
 bash test/kernels/kernels.sh $kernels > "$out/kernels.txt" 2> "$out/kernels.log" ||
 	{ tail -n 20 "$out/kernels.log"; exit 1; }
 first=$(awk 'NR == 1 { print $1 }' "$out/kernels.txt")
+ikernels=${BENCH_ICOUNT_KERNELS-sid-lazy sid-lazy+batch}
+: > "$out/ikernels.txt"
+if [ -n "$ikernels" ]; then
+	# shellcheck disable=SC2086
+	bash test/kernels/kernels.sh $ikernels > "$out/ikernels.txt" 2> "$out/ikernels.log" ||
+		{ tail -n 20 "$out/ikernels.log"; exit 1; }
+fi
 
 # stage_for NAME: vmlinux, kdir and initrd of kernel NAME, staged once
 stage_for() {
-	read -r _ vmlinux kdir <<<"$(awk -v n="$1" '$1 == n' "$out/kernels.txt")"
+	read -r _ vmlinux kdir <<<"$(awk -v n="$1" '$1 == n { print; exit }' \
+		"$out/kernels.txt" "$out/ikernels.txt")"
 	initrd=$out/$1.cpio.gz
 	[ -f "$initrd" ] || test/lib/stage.sh "$kdir" "$initrd" > "$out/stage-$1.log" 2>&1 ||
 		{ cat "$out/stage-$1.log"; exit 1; }
@@ -165,6 +181,51 @@ for k in $(awk 'NR > 1 { print $1 }' "$out/kernels.txt"); do
 	vm "icount-$k" --icount --mem 1G --append "rl.suite=fidelity rl.sizes=10M rl.reps=3"
 	fidelity_lines "$out/main-$k/out.log" "$out/icount-$k/out.log"
 done
+
+# 8. each case under -icount, unpatched against patched
+# icpi LOG CASE: the case's instructions per iteration in an icount boot's
+# log ("# icount: CASE ITERATIONS OWN_NS ...", two sizes; shift=3: 8 ns an
+# instruction), or nan
+icpi() {
+	awk -v c="$2" '$1 == "#" && $2 == "icount:" && $3 == c { n++; it[n] = $4; ns[n] = $5 }
+		END {
+			if (n == 2 && it[2] > it[1] && ns[2] > ns[1])
+				printf "%.2f", (ns[2] - ns[1]) / (it[2] - it[1]) / 8
+			else
+				printf "nan"
+		}' "$1"
+}
+if [ -n "$ikernels" ]; then
+	for k in $ikernels; do
+		stage_for "$k"
+		vm "icount-cases-$k" --icount --mem 2G --append "rl.suite=icount"
+		ilog=$out/icount-cases-$k/out.log
+		grep -q '^# guest-exit 0' "$ilog" 2>/dev/null ||
+			echo "icount_cases: $k: the guest's suite failed, see $ilog"
+	done
+	# shellcheck disable=SC2086
+	set -- $ikernels
+	echo "icount_cases: the walk's own instructions per iteration under -icount" \
+		"(less other tasks and interrupts; between 1M and 4M entries, htab_timer" \
+		"100K and 400K elements; one boot each)"
+	printf '| case |'
+	for k in "$@"; do printf ' %s |' "$k"; done
+	[ $# -lt 2 ] || printf ' %s / %s |' "${!#}" "$1"
+	echo
+	printf '|---|'
+	for k in "$@"; do printf -- '---|'; done
+	[ $# -lt 2 ] || printf -- '---|'
+	echo
+	ilog=$out/icount-cases-$1/out.log
+	for c in $(awk '$2 == "icount:" && !s[$3]++ { print $3 }' "$ilog" 2>/dev/null); do
+		printf '| %s |' "$c"
+		for k in "$@"; do printf ' %s |' "$(icpi "$out/icount-cases-$k/out.log" "$c")"; done
+		[ $# -lt 2 ] ||
+			printf ' %s |' "$(ratio "$(icpi "$out/icount-cases-${!#}/out.log" "$c")" \
+				"$(icpi "$out/icount-cases-$1/out.log" "$c")" 2)"
+		echo
+	done
+fi
 stage_for "$first"
 
 # 6. natively
