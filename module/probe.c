@@ -36,9 +36,12 @@
  * after the loop, and a grace period numbered past that reading (one the
  * probe's own chain or anything else started later) is not counted, however
  * long it takes, though the probe still runs while it waits for the one in
- * flight.  That one, running when the loop ended, is waited for and counted:
- * the loop held it up.  So a loop shorter than any grace period counts at
- * most one, and none when no grace period was running at its end.
+ * flight.  That one, running when the loop ended, is waited for and counted
+ * (the loop may have held it up).  A loop shorter than any grace period
+ * counts at most two (one running at its start that ended during it, then
+ * the one in flight at its end), none when none was running during it; so
+ * does plain however long, since a grace period that starts during its one
+ * section cannot end before the section does.
  *
  * Only one teardown runs at a time (main.c), so there is one probe.  The
  * chain's state is touched only by the callback in flight until the chain
