@@ -65,6 +65,8 @@ t_status() {
 	keys=$(cut -d: -f1 $D/status | tr '\n' ' ')
 	want="state size filled bytes free_mode batch_size free_ctx gp_probe hog preempt preempt_rcu debug_atomic_sleep cond_resched_rcu hz rcu_cpu_stall_timeout "
 	check "status keys, in order" [ "$keys" = "$want" ]
+	check "control 0200, status 0400, results 0400" \
+		[ "$(stat -c %a $D/control $D/status $D/results | tr '\n' ' ')" = "200 400 400 " ]
 	check "empty: state empty size 0 filled 0 bytes 0" \
 		[ "$(st state) $(st size) $(st filled) $(st bytes)" = "empty 0 0 0" ]
 	check "rcu_cpu_stall_timeout is the kernel's" \
@@ -168,6 +170,32 @@ row_ok() {
 	[ "$9" = "$(awk -v d="$8" -v s="$2" 'BEGIN { m = int(d * 1000 / s); printf "%d.%03d", int(m / 1000), m % 1000 }')" ]
 }
 
+# rl_slots NS NS_PER_SLOT MIN MAX: the slots a loop of NS would take,
+# within MIN..MAX; NS_PER_SLOT as results prints it (3 decimals).  Not
+# slots_for: stall.sh, sourced after this file, has its own.
+rl_slots() {
+	_ps=$(echo "$2" | tr -d .)
+	_ps=${_ps#"${_ps%%[!0]*}"}
+	_n=$(($1 * 1000 / ${_ps:-1}))
+	[ "$_n" -ge "$3" ] || _n=$3
+	[ "$_n" -le "$4" ] || _n=$4
+	echo "$_n"
+}
+
+# tiny_ok "G:M ...": ten gp_samples:gp_max_ns pairs, each 0 to 2 samples,
+# gp_max_ns 0 with 0 samples and > 0 with more
+tiny_ok() {
+	echo "$1" | tr ' ' '\n' | awk -F: 'NF { n++; if ($1 > 2 || ($1 == 0) != ($2 == 0)) bad = 1 }
+		END { exit !(n == 10 && !bad) }'
+}
+
+# long_ok "G:M ...": five pairs, each 1 or 2 samples with gp_max_ns > 0, one
+# of them 1
+long_ok() {
+	echo "$1" | tr ' ' '\n' | awk -F: 'NF { n++; if ($1 < 1 || $1 > 2 || $2 <= 0) bad = 1
+		if ($1 == 1) one++ } END { exit !(n == 5 && !bad && one >= 1) }'
+}
+
 t_free() {
 	diag "free and results"
 	load
@@ -188,8 +216,43 @@ t_free() {
 	check "  id 1" [ "$(field 1 $r)" = 1 ]
 	check "  max_section = duration, 1 section" \
 		[ "$(field 10 $r) $(field 11 $r)" = "$(field 8 $r) 1" ]
-	check "  the probe saw grace periods" [ "$(field 12 $r)" -ge 1 -a "$(field 13 $r)" -gt 0 ]
 	check "  state empty, sockets gone" [ "$(st state) $(nsocks)" = "empty 0" ]
+	nps=$(field 9 $r)
+
+	# The probe counts only grace periods that started before the loop
+	# ended, never the ones the teardown's synchronize_rcu() waits for
+	# after it.  A grace period that starts during plain's one section
+	# cannot end before the section does, so only one can end during the
+	# loop: one already running when the probe started.  Hence 2 at most,
+	# 0 when none ran at the end (a one-slot loop, under TCG a window of
+	# tens of us: the probe's own request often starts one within it).
+	g=
+	for i in $(seq 10); do
+		rlctl alloc 1 >/dev/null
+		rlctl free plain sync >/dev/null
+		r=$(last_row)
+		g="$g $(field 12 "$r"):$(field 13 "$r")"
+	done
+	check "10 one-slot loops: gp_samples 0 to 2, gp_max_ns 0 with 0 ($g)" tiny_ok "$g"
+	# Plain loops of ~100 ms (sized from this boot's ns/slot): the grace
+	# period the probe requests at the start is in flight at the end, held
+	# by the section, and counted: 1, or 2 with one running at the start
+	# (each free comes 300 ms after its rlctl started, so that the grace
+	# periods of the exits and execs before it are over: rarely).  Counting
+	# the one after the loop (synchronize_rcu() waits for a whole one after
+	# the one in flight) made it 2 or 3.
+	n=$(rl_slots 100000000 "$nps" 1000000 50000000)
+	g=
+	for i in 1 2 3 4 5; do
+		rlctl alloc $n >/dev/null
+		rlctl -d 300 free plain sync >/dev/null
+		r=$(last_row)
+		[ "$(field 2 "$r")" = "$n" ] || r="0 0 0 0 0 0 0 0 0 0 0 0 0"
+		g="$g $(field 12 "$r"):$(field 13 "$r")"
+	done
+	diag "$r"
+	check "5 plain loops of $n slots ($(field 8 "$r") ns): gp_samples 1 or 2, 1 at least once ($g)" \
+		long_ok "$g"
 
 	rlctl alloc 100000 >/dev/null
 	rlctl fill 10 >/dev/null
@@ -248,7 +311,7 @@ t_free() {
 	for i in $(seq 70); do rlctl alloc 1 >/dev/null; rlctl free sync >/dev/null; done
 	n=$(($(wc -l < $D/results) - 1))
 	check "results keeps >= 64 rows ($n)" [ "$n" -ge 64 ]
-	check "  ids run to the last teardown" [ "$(field 1 $(last_row))" = $((70 + 6)) ]
+	check "  ids run to the last teardown" [ "$(field 1 "$(last_row)")" = $((70 + 6 + 15)) ]
 	unload
 }
 
@@ -268,6 +331,32 @@ t_trace() {
 	check "rl_free_end traced with the row's duration" grep -q "rl_free_end: size=5000 filled=7 mode=batch duration=$d" $T/trace
 	check "  the format prints the mode symbolically" \
 		grep -q '__print_symbolic(REC->mode' $T/events/reuseport_lab/rl_free_end/format
+	check "  with the mode table's names" \
+		grep -q '{ 0, "plain" }, { 1, "resched" }, { 2, "batch" }' \
+		$T/events/reuseport_lab/rl_free_end/format
+
+	# free_ctx=worker runs on system_unbound_wq: the task that traced
+	# rl_free_begin is, while the teardown runs, an unbound kworker whose
+	# current work is events_unbound's ('+': running now).
+	for n in 4000000 16000000 64000000; do
+		echo > $T/trace
+		echo 1 > $T/events/reuseport_lab/rl_free_begin/enable
+		rlctl alloc $n >/dev/null
+		rlctl free batch:1 nowait >/dev/null
+		i=0
+		while ! grep -q rl_free_begin $T/trace && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		pid=$(sed -n 's/^ *.*-\([0-9][0-9]*\) *\[.*rl_free_begin:.*/\1/p' $T/trace)
+		comm=$(cat /proc/$pid/comm 2>/dev/null)
+		s=$(st state)
+		echo 0 > $T/events/reuseport_lab/rl_free_begin/enable
+		rlctl wait >/dev/null
+		[ "$s" = freeing ] && break
+	done
+	check "the worker teardown runs in $comm (pid $pid, $n slots; state then $s)" \
+		sh -c "[ '$s' = freeing ] && echo '$comm' | grep -q -x 'kworker/u[0-9]*:[0-9]*+events_unbound'"
 	unload
 }
 
@@ -305,6 +394,8 @@ t_hog() {
 		expect EBUSY hog 0
 		expect OK hog off
 		check "  thread gone" [ -z "$(pidof rl_hog/1)" ]
+		expect EINVAL hog 1
+		check "  offline CPU: no hog started" [ "$(st hog)" = off -a -z "$(pidof rl_hog/1)" ]
 		check "cpu1 back online" sh -c "echo 1 > /sys/devices/system/cpu/cpu1/online"
 		expect OK hog 1
 		check "  status hog: 1 again" [ "$(st hog)" = 1 ]
@@ -312,6 +403,26 @@ t_hog() {
 	else
 		diag "no CPU hotplug here: hog hotplug checks left out"
 	fi
+
+	# The hog throttles itself (950 ms of every second): with the RT
+	# throttle off, a task pinned to its CPU still runs.
+	rt=$(cat /proc/sys/kernel/sched_rt_runtime_us)
+	echo -1 > /proc/sys/kernel/sched_rt_runtime_us
+	expect OK hog 1
+	taskset -c 1 true &
+	p=$!
+	i=0
+	while kill -0 $p 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	done_in=$i
+	kill -0 $p 2>/dev/null && done_in=never
+	expect OK hog off
+	wait $p
+	echo "$rt" > /proc/sys/kernel/sched_rt_runtime_us
+	check "sched_rt_runtime_us=-1: a task pinned to the hog's CPU ran (${done_in} x 100 ms, < 5 s)" \
+		[ "$done_in" != never ]
 	unload
 }
 
@@ -321,8 +432,13 @@ t_reset_hog() {
 	diag "reset against a concurrent hog"
 	load
 	# the race's window: 'hog 1' while the teardown runs, proved by the
-	# state read after it (still freeing); larger sizes until it is hit
-	for n in 4000000 16000000 64000000; do
+	# state read after it (still freeing); the teardown sized for ~2 s from
+	# batch:1's ns/slot in this boot, then larger until the window is hit
+	rlctl alloc 200000 >/dev/null
+	rlctl free batch:1 sync >/dev/null
+	r=$(last_row)
+	n1=$(rl_slots 2000000000 "$(field 9 "$r")" 4000000 16000000)
+	for n in $n1 $((n1 * 4)); do
 		rlctl alloc $n >/dev/null
 		rlctl free batch:1 nowait >/dev/null
 		rlctl reset > /tmp/reset.out &
@@ -399,6 +515,8 @@ t_helpers() {
 	diag "guest helpers"
 	rlctl -x abc > /tmp/x.out 2>&1
 	check "rlctl -x with an odd number of digits: misuse (exit 2)" [ $? = 2 ]
+	rlctl -d 0 wait > /tmp/x.out 2>&1
+	check "rlctl -d 0: misuse (exit 2)" [ $? = 2 ]
 	(ulimit -S -n 1024; exec mkmap 100000 2000) > /tmp/mkmap.out 2>&1 &
 	m=$!
 	i=0
@@ -447,8 +565,9 @@ t_helpers() {
 	rt=$(cat /proc/sys/kernel/sched_rt_runtime_us)
 	echo -1 > /proc/sys/kernel/sched_rt_runtime_us
 	rlab-study -s 10000 -m plain -r 1 -H 1 -o /tmp/rt.csv 2>/tmp/rt.err
-	check "rlab-study refuses a hog with RT throttling off (exit $?)" \
-		grep -q 'RT throttling is off' /tmp/rt.err
+	rc=$?
+	check "rlab-study runs a hog with RT throttling off: the hog throttles itself (exit $rc)" \
+		[ "$rc" = 0 -a "$(awk -F, 'NR == 2 { print $5 }' /tmp/rt.csv)" = 1 ]
 	echo "$rt" > /proc/sys/kernel/sched_rt_runtime_us
 	check "  no hog, no array left" [ "$(st state) $(st hog)" = "empty off" ]
 	unload
@@ -497,12 +616,16 @@ t_reset() {
 	check "  results cleared" [ "$(wc -l < $D/results)" = 1 ]
 	check "  sockets and array freed" [ "$(nsocks) $(nvmalloc)" = "0 0" ]
 	check "  hog thread gone" [ -z "$(pidof rl_hog/0)" ]
-	rlctl alloc 50000000 >/dev/null
-	rlctl free batch:1024 nowait >/dev/null
-	s=$(st state)
-	expect OK reset
-	check "  reset during a teardown waits for it (state before: $s)" \
-		[ "$s $(st state)" = "freeing empty" ]
+	# the window: the state read before the reset is freeing, else larger
+	for n in 50000000 100000000; do
+		rlctl alloc $n >/dev/null
+		rlctl free batch:1024 nowait >/dev/null
+		s=$(st state)
+		o=$(rlctl reset)
+		[ "$s" = freeing ] && break
+	done
+	check "  reset during a teardown waits for it ($n slots; state before: $s)" \
+		[ "$s $o $(st state)" = "freeing OK empty" ]
 	rlctl alloc 10 >/dev/null; rlctl free sync >/dev/null
 	check "  ids restart at 1" [ "$(field 1 $(last_row))" = 1 ]
 	unload
@@ -527,6 +650,49 @@ t_eintr() {
 	check "  the teardown goes on" [ "$(st state)" = freeing ]
 	rlctl hog off >/dev/null
 	expect OK wait
+
+	# free (without nowait) waits the same way
+	rlctl hog 1 >/dev/null
+	rlctl alloc 2000000 >/dev/null
+	rlctl free batch:1 > /tmp/free.out &
+	w=$!
+	sleep 0.3
+	kill -USR1 $w
+	wait $w
+	check "free -> EINTR on a signal" [ "$(cat /tmp/free.out)" = EINTR ]
+	check "  the teardown goes on" [ "$(st state)" = freeing ]
+	rlctl hog off >/dev/null
+	expect OK wait
+
+	# reset: only a fatal signal interrupts its wait, and then it resets
+	# nothing (-EINTR before the free and the clearing of results).  reset
+	# stops the hog first, so the teardown is sized to outlast the kill
+	# at full speed: ~3 s from batch:1's ns/slot in this boot.
+	rlctl alloc 200000 >/dev/null
+	rlctl free batch:1 >/dev/null
+	r=$(last_row)
+	diag "$r"
+	n=$(rl_slots 3000000000 "$(field 9 "$r")" 2000000 100000000)
+	rows=$(($(wc -l < $D/results) - 1))
+	rlctl alloc $n >/dev/null
+	rlctl free batch:1 nowait >/dev/null
+	rlctl reset > /tmp/reset.out &
+	w=$!
+	sleep 0.3
+	r1=$(st state)
+	kill -USR1 $w
+	sleep 0.3
+	r2=$(st state)
+	kill -KILL $w
+	wait $w
+	rc=$?
+	s=$(st state)
+	expect OK wait
+	check "reset ($n slots): a signal does not interrupt it, SIGKILL does (exit $rc; $r1 $r2 $s)" \
+		[ "$rc $r1 $r2 $s" = "137 freeing freeing freeing" ]
+	check "  and it reset nothing: the rows kept, plus the teardown's" \
+		[ "$(($(wc -l < $D/results) - 1))" = $((rows + 1)) ]
+	check "  nothing printed by the killed reset" [ ! -s /tmp/reset.out ]
 	echo "$old" > /sys/devices/virtual/workqueue/cpumask
 	unload
 }

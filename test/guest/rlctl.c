@@ -10,6 +10,9 @@
  *   rlctl -p LEN WORD... the command padded with spaces to LEN bytes
  *   rlctl -t WORD...     as the first form, and print the write's wall time
  *                        in ns after the outcome
+ *   rlctl -d MS WORD...  as the first form, the write MS ms (1..60000) after
+ *                        rlctl started: the grace periods that the exits
+ *                        and execs before it caused are over by then
  *   rlctl -F N WORD...   fail the Nth fault-injectable call of the write
  *                        (/proc/thread-self/fail-nth) and print
  *                        "injected" or "clean" after the outcome
@@ -167,7 +170,7 @@ int main(int argc, char **argv)
 	char *buf;
 	ssize_t n;
 	int fd, a = 1, timed = 0, injected = 0, err;
-	long nth = 0;
+	long nth = 0, delay = 0;
 	struct timespec t0, t1;
 
 	struct sigaction sa = { .sa_handler = on_usr1 };
@@ -207,6 +210,15 @@ int main(int argc, char **argv)
 		} else if (argc > 2 && !strcmp(argv[1], "-p")) {
 			pad = strtoul(argv[2], NULL, 10);
 			a = 3;
+		} else if (argc > 3 && !strcmp(argv[1], "-d")) {
+			char *end;
+
+			delay = strtol(argv[2], &end, 10);
+			if (*end || end == argv[2] || delay < 1 || delay > 60000) {
+				fprintf(stderr, "rlctl: -d: 1 to 60000 ms\n");
+				return 2;
+			}
+			a = 3;
 		}
 		for (i = a; i < (size_t)argc; i++)
 			len += strlen(argv[i]) + 1;
@@ -240,6 +252,12 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		fail_nth(nth);
+	}
+	if (delay) {
+		struct timespec d = { delay / 1000, delay % 1000 * 1000000L };
+
+		while (nanosleep(&d, &d) && errno == EINTR)
+			;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	n = write(fd, buf, len);
