@@ -53,8 +53,6 @@ static_assert(CSV_COLUMNS == 25,
 	      "tools/columns is not the 25 columns row() writes");
 #define GP_SOURCE "membarrier"
 
-const char *me = "rlab-repro";
-
 /* the walking function's timer, or why there is none */
 struct fn {
 	struct ftime *ft;
@@ -489,6 +487,8 @@ int main(int argc, char **argv)
 		return run_native(&o);
 
 	cpus = hog_check(o.hog);
+	if (cpus < 0)
+		bad_args(NULL);
 	env_init(&e, &o, cpus);
 	check_memory(o.c->bytes(o.size));
 	o.c->check();

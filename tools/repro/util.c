@@ -99,6 +99,8 @@ long long parse_num(const char *s, unsigned long long max)
 	return n;
 }
 
+const char *me = "rlab-repro";
+
 /* a CSV field of ours: letters, digits and ._:+~/=- only (rlab-report's set) */
 int plain_word(const char *s)
 {

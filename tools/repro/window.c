@@ -251,7 +251,7 @@ static void hog_stop(struct hog *h)
 /*
  * -H CPU: a CPU we may use; keep our own threads off it (the hog throttles
  * itself: RT throttling need not be on).
- * Returns the number of online CPUs.
+ * Returns the number of online CPUs, or -1 (said why) when CPU is not one.
  */
 int hog_check(int cpu)
 {
@@ -264,7 +264,7 @@ int hog_check(int cpu)
 	    !CPU_ISSET(cpu, &set)) {
 		fprintf(stderr, "%s: -H %d: no such online CPU (or not allowed to this process)\n",
 			me, cpu);
-		bad_args(NULL);
+		return -1;
 	}
 	if (CPU_COUNT(&set) > 1) {
 		CPU_CLR(cpu, &set);
