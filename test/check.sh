@@ -212,6 +212,10 @@ timed schema schema_test
 timed repro logto "$out/repro.log" bash test/repro.sh
 relay repro "$out/repro.log"
 
+# the kernel-log classifier (rlab-repro -S and -B) on fixture logs
+timed classify logto "$out/classify.log" bash test/classify.sh
+relay classify "$out/classify.log"
+
 # The accelerator, probed once for every boot (a /dev/kvm that opens but
 # cannot run a vCPU costs the probe's 60 s timeout, a boot each otherwise)
 accel_probe() {
