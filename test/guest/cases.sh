@@ -138,9 +138,12 @@ suite_cases() {
 
 # cases_matrix CSV: make matrix's part: every case but reuseport (the
 # matrix's real map, run before) once, as large as memory allows (the
-# module is gone by then), with the scenario's hog where there is a CPU
-# besides it; htab_timer at most rl.htab_max= elements (default 4M: its
-# elements go in at ~1M per 25 s under TCG).
+# module is gone by then) and no larger than a walk of 5x the stall
+# timeout (its extra seconds included), sized from a first teardown at 2M
+# entries in this boot (a debug kernel walks at ~300 ns an entry: memory's
+# size would be a silent walk of minutes); with the scenario's hog where
+# there is a CPU besides it; htab_timer at most rl.htab_max= elements
+# (default 4M: its elements go in at ~1M per 25 s under TCG).
 cases_matrix() {
 	_h=${RL_HOG:-}
 	[ "$(nproc)" -gt 1 ] || _h=
@@ -154,6 +157,23 @@ cases_matrix() {
 				if (n > 4294967295) n = 4294967295
 				print n
 			}' /proc/meminfo)
+		# the walk's cost here: its first teardown at 2M (htab_timer 200K)
+		_s0=2000000
+		[ "$c" = htab_timer ] && _s0=200000
+		rm -f /tmp/cases-size.csv
+		cases_run "$c" "$_s0" /tmp/cases-size.csv
+		_r=$(grep ",$c," /tmp/cases-size.csv | head -n 1)
+		_i=$(grep ',idle,' /tmp/cases-size.csv | head -n 1)
+		_d=$(cases_col "$_r" 13)
+		[ -n "$_d" ] || _d=$(cases_col "$_r" 23)
+		[ -n "$_d" ] || _d=$(cases_col "$_i" 13)
+		_t=$(cat /sys/module/rcupdate/parameters/rcu_cpu_stall_timeout 2>/dev/null)
+		_t=$(( (${_t:-21} + ${RL_STALL_EXTRA:-0}) * 5 ))
+		_n=$(awk -v n="$_n" -v s="$_s0" -v d="${_d:-0}" -v t="$_t" 'BEGIN {
+			if (d > 0 && s * t * 1e9 / d < n) n = int(s * t * 1e9 / d)
+			if (n < s) n = s
+			print n }')
+		diag "matrix: $c: ${_d:-?} ns at $_s0 here: $_n for a walk of at most ${_t} s"
 		_k=
 		[ "$c" = htab_timer ] || _k="-k 1000"
 		# shellcheck disable=SC2086
