@@ -217,7 +217,7 @@ timed classify logto "$out/classify.log" bash test/classify.sh
 relay classify "$out/classify.log"
 
 # The accelerator, probed once for every boot (a /dev/kvm that opens but
-# cannot run a vCPU costs the probe's 60 s timeout, a boot each otherwise)
+# cannot run a vCPU costs the probe's 20 s timeout, a boot each otherwise)
 accel_probe() {
 	local image
 	read -r _ image _ <<<"$(head -n 1 "$out/kernels.txt")"
