@@ -22,7 +22,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/tools/rlab-repro
 tmp=$(mktemp -d /tmp/rlab-repro-test.XXXXXX) || exit 1
-trap 'rm -rf "$tmp"' EXIT
+trap '[ -z "${fake_pid:-}" ] || kill "$fake_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 
 T_N=0
 T_FAIL=0
@@ -213,18 +213,48 @@ classify "2 rcu_preempt:detected+softlockup" \
 # order; its header is the schema's
 study=$top/tools/rlab-study
 fake=$tmp/debugfs
-# fake_results HEADER ROW: a debugfs directory whose results file has them
+# fake_results HEADER ROW [stale]: a debugfs directory whose results file
+# reads HEADER for rlab-study's first two reads (its check, and the id
+# before its teardown), then HEADER and ROW, as if the teardown had written
+# it; with "stale" HEADER and ROW from the first read on (the row after a
+# teardown is an old one).  results is a symlink to one FIFO per read,
+# moved on to the next as soon as a reader has opened the current one, so
+# each read gets its own content whatever the timing; commands go to
+# control, a plain file.
+fake_stop() {
+	[ -z "${fake_pid:-}" ] || { kill "$fake_pid"; wait "$fake_pid"; } 2>/dev/null
+	fake_pid=
+}
 fake_results() {
+	fake_stop
 	rm -rf "$fake"
 	mkdir -p "$fake"
 	: >"$fake/control"
 	printf 'state: empty\npreempt: dynamic:full\n' >"$fake/status"
-	printf '%s\n%s\n' "$1" "$2" >"$fake/results"
+	mkfifo "$fake/r.1"
+	ln -s r.1 "$fake/results"
+	(
+		i=1
+		while :; do
+			exec 4>"$fake/r.$i" || exit 0
+			mkfifo "$fake/r.$((i + 1))" && ln -s "r.$((i + 1))" "$fake/next" &&
+				mv -T "$fake/next" "$fake/results" || exit 1
+			if [ "$i" -le 2 ] && [ "${3:-}" != stale ]; then
+				printf '%s\n' "$1" >&4
+			else
+				printf '%s\n%s\n' "$1" "$2" >&4
+			fi
+			exec 4>&-
+			rm -f "$fake/r.$i"
+			i=$((i + 1))
+		done
+	) &
+	fake_pid=$!
 }
 # study_run: rlab-study on the fake directory, one 1000-slot plain
 # teardown, rows to $tmp/s.csv; $rc, $err
 study_run() {
-	RL_DEBUGFS=$fake "$study" -s 1000 -m plain -r 1 -f 0 -n fake -A native \
+	RL_DEBUGFS=$fake "$study" -s 1000 -m plain -r 1 -f 0 -H 0 -n fake -A native \
 		-o "$tmp/s.csv" 2>"$tmp/s.err"
 	rc=$?
 	err=$(cat "$tmp/s.err")
@@ -240,8 +270,8 @@ check "  each field by its name (size 1000, duration 3000, ns/slot 3.000, sectio
 	[ "$(col "$srow" 7-11),$(col "$srow" 13-18)" = "1000,0,plain,-,worker,3000,3.000,4000,5,6,7000" ]
 check "  $ncol columns, gp_source probe, no trigger or function figures" \
 	[ "$(printf '%s\n' "$srow" | awk -F, '{ print NF }'),$(col "$srow" 22-25)" = "$ncol,,,,probe" ]
-check "  scenario, preempt (status), hog off, accel" \
-	[ "$(col "$srow" 1),$(col "$srow" 3),$(col "$srow" 5),$(col "$srow" 21)" = "fake,dynamic:full,off,native" ]
+check "  scenario, preempt (status), hog 0, accel" \
+	[ "$(col "$srow" 1),$(col "$srow" 3),$(col "$srow" 5),$(col "$srow" 21)" = "fake,dynamic:full,0,native" ]
 cp "$tmp/s.csv" "$tmp/s.keep"
 fake_results 'id size filled mode batch ctx cpu duration_ns ns_per_slot max_section_ns sections gp_samples' \
 	'1 1000 0 plain - worker 1 3000 3.000 4000 5 6'
@@ -257,10 +287,25 @@ check "rlab-study, a results row shorter than its header: exit 1, named" \
 fake_results 'id size filled mode batch ctx cpu duration_ns ns_per_slot max_section_ns sections gp_samples gp_max_ns' \
 	'1 1000 0 plain - worker 1 3000 3.000 4000 5 6 7000'
 "$top/test/lib/columns.sh" 24 >"$tmp/old.csv"
-RL_DEBUGFS=$fake "$study" -s 1000 -m plain -r 1 -f 0 -o "$tmp/old.csv" 2>"$tmp/s.err"
+RL_DEBUGFS=$fake "$study" -s 1000 -m plain -r 1 -f 0 -H 0 -o "$tmp/old.csv" 2>"$tmp/s.err"
 rc=$?
 check "rlab-study -o a CSV with another header (24 columns): exit 1, nothing appended" \
 	sh -c "[ $rc -eq 1 ] && grep -q 'its header is not the schema' '$tmp/s.err' && [ \$(wc -l <'$tmp/old.csv') -eq 1 ]"
+rm -f "$tmp/s.csv"
+fake_results 'id size filled mode batch ctx cpu duration_ns ns_per_slot max_section_ns sections gp_samples gp_max_ns' \
+	'1 1000 0 plain - worker 1 3000 3.000 4000 5 6 7000' stale
+study_run
+check "rlab-study, the row after a teardown is the one before it (a stale row): exit 1, named, no row" \
+	sh -c "[ $rc -eq 1 ] && printf '%s' \"\$1\" | grep -q 'row 1 .* after row 1 is not this teardown' &&
+		[ \$(wc -l <'$tmp/s.csv') -eq 1 ]" sh "$err"
+fake_results 'id size filled mode batch ctx cpu duration_ns ns_per_slot max_section_ns sections gp_samples gp_max_ns' \
+	'1 1000 0 plain - worker 1 3000 3.000 4000 5 6 7000'
+rm -f "$tmp/s.csv"
+RL_DEBUGFS=$fake "$study" -s 1000 -m batch:8 -r 1 -f 0 -H 0 -n fake -A native -o "$tmp/s.csv" 2>"$tmp/s.err"
+rc=$?
+check "rlab-study, a batch:8 teardown answered by a plain row: exit 1, named, no row" \
+	sh -c "[ $rc -eq 1 ] && grep -q 'is not this teardown.s (1000 slots, batch:8)' '$tmp/s.err' &&
+		[ \$(wc -l <'$tmp/s.csv') -eq 1 ]"
 { cat "$top/tools/columns"; printf 'column\tnew_one\t26\tnum\ta column rlab-study does not know\n'; } \
 	>"$tmp/columns"
 rm -f "$tmp/s.csv"
@@ -268,6 +313,8 @@ RL_COLUMNS=$tmp/columns study_run
 check "rlab-study, a schema with a column it does not write: exit 1 naming it, no CSV" \
 	sh -c "[ $rc -eq 1 ] && grep -q \"column 'new_one' is not one rlab-study writes\" '$tmp/s.err' &&
 		[ ! -e '$tmp/s.csv' ]"
+
+fake_stop
 
 # -B: kernel badness (stall.c's vocabulary; test/classify.sh has the rest)
 got=$(printf '%s\n' "hello" "WARNING: CPU: 0 PID: 1 at kernel/foo.c:1 foo+0x0/0x10" | "$bin" -B | head -n 1)
