@@ -679,6 +679,11 @@ function reproline(k, acc,   p, m, u, what, loop, gp, idle, st) {
 }
 BEGIN {
 	FS = "\t+"; nrows = 0; nsc = 0; nctx = 0; nto = 0; nrp = 0
+	if (out == "" || tmp == "") {
+		warn("needs -v out=OUTDIR -v tmp=TMPDIR (rlab-report sets them)")
+		dead = 1
+		exit 4
+	}
 	figf = out "/figures.txt"
 	printf "" > figf
 	# what the walks of rlab-repro's cases iterate over (rlab-repro -l)
