@@ -146,6 +146,14 @@ suite_cases() {
 	done < /tmp/cases.list
 }
 
+# csv_flush CSV: its lines not yet sent to the log as "# csv: " lines (a
+# boot stopped later keeps the rows it had)
+csv_flush() {
+	_f=$(( ${csv_sent:-0} + 1 ))
+	sed -n "${_f},\$p" "$1" | while read -r l; do diag "csv: $l"; done
+	csv_sent=$(wc -l < "$1")
+}
+
 # cases_matrix CSV: make matrix's part: every case but reuseport (the
 # matrix's real map, run before) once, as large as memory allows (the
 # module is gone by then) and no larger than a walk of 5x the stall
@@ -182,12 +190,16 @@ cases_matrix() {
 		[ -n "$_d" ] || _d=$(cases_col "$_i" 13)
 		_t=$(cat /sys/module/rcupdate/parameters/rcu_cpu_stall_timeout 2>/dev/null)
 		_t=$(( (${_t:-21} + ${RL_STALL_EXTRA:-0}) * 5 ))
+		# and the elements' insertion (htab_timer: "put in N ms"), which
+		# prints nothing either: at most 120 s of it with the walk
+		_p=$(sed -n 's/.* put in \([0-9]*\) ms$/\1/p' /tmp/cases-$c.err | tail -n 1)
 		# memory's size, or the time's if smaller (never below the
 		# sizing run's); an untimed sizing run leaves memory's
-		_n=$(awk -v n="$_n" -v s="$_s0" -v d="${_d:-0}" -v t="$_t" 'BEGIN {
+		_n=$(awk -v n="$_n" -v s="$_s0" -v d="${_d:-0}" -v t="$_t" -v p="${_p:-0}" 'BEGIN {
 			c = d > 0 ? int(s * t * 1e9 / d) : n
+			if (p > 0 && int(s * 120e9 / (p * 1e6 + d)) < c) c = int(s * 120e9 / (p * 1e6 + d))
 			if (c < s) c = s
-			print c < n ? c : n }')
+			printf "%.0f\n", c < n ? c : n }')
 		diag "matrix: $c: ${_d:-?} ns at $_s0 here: $_n for a walk of at most ${_t} s"
 		_k=
 		[ "$c" = htab_timer ] || _k="-k 1000"
@@ -197,6 +209,7 @@ cases_matrix() {
 		_rc=$?
 		check "matrix: $c at $_n (rlab-repro exit $_rc)" \
 			sh -c "[ $_rc -eq 0 ] && grep -q ',$c,' '$1'"
+		csv_flush "$1"
 	done < /tmp/cases.list
 }
 

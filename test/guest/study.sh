@@ -60,7 +60,10 @@ suite_matrix() {
 		check "matrix: the real map at $n slots (rlab-repro exit $rc)" \
 			sh -c "[ $rc -eq 0 ] && grep -q ',kernel,' /tmp/matrix.csv"
 	fi
-	# the pattern: the other real kernel paths that walk a whole map
+	# the rows so far, then the pattern: the other real kernel paths that
+	# walk a whole map, each case's rows sent as it ends
+	csv_sent=0
+	csv_flush /tmp/matrix.csv
 	cases_matrix /tmp/matrix.csv
-	while read -r l; do diag "csv: $l"; done < /tmp/matrix.csv
+	csv_flush /tmp/matrix.csv
 }
