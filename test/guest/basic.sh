@@ -773,7 +773,4 @@ suite_basic() {
 		"$t"
 	done
 	check "dmesg since boot: no warning, oops, lockdep or KASAN report" dmesg_clean
-	# the first report in full, with the test that was running (markers)
-	awk -v bad="$KBAD" '/rl-test: / { t = $0 } $0 ~ bad && !n++ { print t; s = NR }
-		s && NR >= s && NR < s + 40' /tmp/kmsg.all | sed 's/^/# /'
 }
