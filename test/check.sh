@@ -377,12 +377,23 @@ table_test() {
 		echo 'sid/t3,7.2.13+deb14-amd64,dynamic:lazy,3,off,2,1048576,4000000,htab_timer,-,task,1,4000000000,3814.697,,,3,4100000000,1,rcu_preempt:self-detected,tcg,4000000000,3990000000,fexit:htab_map_free_internal_structs,membarrier'
 		echo 'sid/t3,7.2.13+deb14-amd64,dynamic:lazy,3,off,2,1048576,4000000,htab_timer,-,task,2,4000000000,3814.697,,,3,9900000000,1,rcu_preempt:self-detected,tcg,4000000000,3990000000,fexit:htab_map_free_internal_structs,probe'
 		echo 'sid/t3,7.2.13+deb14-amd64,dynamic:lazy,3,off,2,1048576,0,idle,-,,1,4000000000,,,,300,30000000,0,none,tcg,,,,membarrier'
+		# an idle row of another source: not the case's idle figure
+		echo 'sid/t3,7.2.13+deb14-amd64,dynamic:lazy,3,off,2,1048576,0,idle,-,,2,4000000000,,,,300,99000000,0,none,tcg,,,,probe'
 	} > "$out/sources.csv"
 	bash test/matrix.sh --table "$out/sources.csv" > "$out/sources.md" 2>&1
 	check "matrix, 25 columns: an idle figure of another gp_source is labelled" \
 		grep -q '^| sid/t3 | .* | 9 ms / 2 ms (probe) | - |$' "$out/sources.md"
-	check "  a case's row of another gp_source is left out of the maximum, and the cell says so" \
+	check "  a case's row (and an idle row) of another gp_source is left out of the maximum, and the cell says so" \
 		grep -qx '| sid/t3 | dynamic:lazy | y | cond_resched_rcu no-op | 1048576 | 3814.697 | 4100 ms / 30 ms (rows of another gp_source left out) | 2/2 rcu_preempt:self-detected |' "$out/sources.md"
+	# a guest's rows under two headers are refused; the same header again
+	# (a second writer) is dropped
+	printf '# csv: %s\n' "$(test/lib/columns.sh)" x "$(test/lib/columns.sh 24)" y > "$out/two.log"
+	rm -f "$out/two.csv"
+	check "guest-csv.sh: a guest's rows under two headers: refused, no CSV" \
+		sh -c "! test/lib/guest-csv.sh '$out/two.log' '$out/two.csv' 2>/dev/null && [ ! -e '$out/two.csv' ]"
+	printf '# csv: %s\n' "$(test/lib/columns.sh)" x "$(test/lib/columns.sh)" y > "$out/two.log"
+	check "  the same header twice: one header, both rows" \
+		sh -c "test/lib/guest-csv.sh '$out/two.log' '$out/two.csv' && [ \"\$(wc -l < '$out/two.csv')\" = 3 ]"
 }
 timed matrix-table table_test
 finish

@@ -117,7 +117,9 @@ function ms(v, s) { return sprintf("%.0f ms", v / 1e6) (s != "membarrier" ? " ("
 $c["mode"] == "idle" {
 	k = $1 SUBSEP last[$1]
 	# the longest of the idle windows at that size, as gp is the longest
-	if (k in got && $c["size"] + 0 == size[k] && $c["gp_max_ns"] + 0 > idle[k] + 0) {
+	# of the case rows gp source only: two sources are never one figure
+	if (k in got && $c["size"] + 0 == size[k] && (!(k in gsrc) || gsrc[k] == src()) &&
+	    $c["gp_max_ns"] + 0 > idle[k] + 0) {
 		idle[k] = $c["gp_max_ns"]; isrc[k] = src()
 	}
 	next
@@ -129,7 +131,7 @@ $c["mode"] == "idle" {
 	if (!(k in got)) { got[k] = 1; order[m, ++nr[m]] = sc }
 	s = $c["size"] + 0
 	if (s < size[k]) next
-	if (s > size[k]) { st[k] = 0; reps[k] = 0; kind[k] = ""; gp[k] = ""; delete idle[k]; delete gsrc[k]; delete mixed[k] }
+	if (s > size[k]) { st[k] = 0; reps[k] = 0; kind[k] = ""; gp[k] = ""; delete idle[k]; delete isrc[k]; delete gsrc[k]; delete mixed[k] }
 	size[k] = s; reps[k]++; nps[k] = $c["ns_per_slot"]; pre[k] = $c["preempt"]
 	# one source a cell: a row of another source than the first is not
 	# taken into its maximum, and the cell says so

@@ -182,12 +182,13 @@ if [ -n "$csv" ]; then
 	# and 24 columns) the module wrote plain, resched and batch (probe),
 	# rlab-repro everything else (membarrier)
 	function source(   v) {
-		if ("gp_source" in c) {
+		if ("gp_source" in c && $c["gp_source"] != "") {
 			v = $c["gp_source"]
 			if (v != "probe" && v != "membarrier")
 				bad("column gp_source: \"" v "\" is not probe or membarrier")
 			return v
 		}
+		# empty (the schema allows it): as rlab-report and the matrix do
 		return $c["mode"] ~ /^(plain|resched|batch)$/ ? "probe" : "membarrier"
 	}
 	# a case row, remembered until the next line (its idle row); rows of
