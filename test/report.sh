@@ -329,6 +329,18 @@ check "rlab-report reads the forms from the columns beside it (exit $rc)" [ "$rc
 check "  the scenario refused by the tighter form" \
 	grep -qF 'field 1 (scenario) "voluntary-t3" is not of the form ^[a-z0-9.]*$' \
 	"$t/tight.err"
+# the columns are read by their names: a schema with hog and cpus swapped
+# and native.csv's fields swapped to match give the same figures
+mkdir -p "$t/swap"
+cp "$top/tools/rlab-report" "$top/tools/rlab-report.awk" "$top/tools/rlab-report-check.awk" \
+	"$t/swap/"
+awk -F'\t+' '$1 == "column" && $2 == "hog" { h = $0; next }
+	{ print } $1 == "column" && $2 == "cpus" { print h }' "$top/tools/columns" >"$t/swap/columns"
+awk -F, -v OFS=, '{ x = $5; $5 = $6; $6 = x; print }' "$t/native.csv" >"$t/swapped.csv"
+(cd "$t" && swap/rlab-report swapped.csv swapped 0.345 > swapped.out 2> swapped.err)
+rc=$?
+check "rlab-report, hog and cpus swapped in the schema and the CSV: exit $rc, the same figures" \
+	sh -c "[ $rc -eq 0 ] && cmp -s '$t/swapped/figures.txt' '$t/native/figures.txt'"
 # OUTDIR and TMPDIR reach gnuplot's scripts: letters, digits, ._/+=~:- only
 (cd "$t" && "$rr" native.csv 'o"x' > /dev/null 2> odir.err)
 rc=$?

@@ -695,24 +695,25 @@ BEGIN {
 	LIM["devmap_hash"] = 2147483648; LIM["htab_timer"] = 134217728
 	NPAL = split("#1f77b4 #d62728 #2ca02c #9467bd #ff7f0e #8c564b #e377c2 #17becf" \
 		     " #7f7f7f #bcbd22", PAL, " ")
-	# the columns this program reads by position, as the schema names them
-	nwant = split("scenario kernel preempt stall_timeout hog cpus size filled mode" \
-		      " batch ctx rep duration_ns ns_per_slot max_section_ns sections" \
-		      " gp_samples gp_max_ns stalls stall_kind accel trigger_ns fn_ns" \
-		      " fn_timing gp_source", WANT, " ")
+	# the columns this program reads, by name (in no order: C[] maps each
+	# name to its field, from the schema)
+	nwant = split("accel batch cpus ctx duration_ns filled gp_max_ns gp_samples" \
+		      " gp_source hog kernel max_section_ns mode ns_per_slot preempt rep" \
+		      " scenario sections size stall_kind stall_timeout stalls", WANT, " ")
 }
 # the schema (tools/columns): the accepted lengths and the header lines
 FNR == NR {
 	if ($1 == "column") {
 		ncol++; h = h (ncol > 1 ? "," : "") $2; LEN[$3] = 1; CNAME[ncol] = $2
+		C[$2] = ncol
 		if (ncol in LEN) HDR[h] = 1
 	}
 	next
 }
 FNR == 1 {
 	for (i = 1; i <= nwant; i++)
-		if (CNAME[i] != WANT[i]) {
-			warn("the schema's column " i " is " CNAME[i] ", not " WANT[i])
+		if (!(WANT[i] in C)) {
+			warn("the schema has no column " WANT[i])
 			dead = 1
 			exit 4
 		}
@@ -730,67 +731,72 @@ $0 in HDR { next }
 		nbad++; next
 	}
 	for (i = 1; i <= NF; i++) gsub(/^[ \t]+|[ \t]+$/, "", $i)
-	acc = (NF >= 21 && $21 != "") ? $21 : "tcg"
-	gsrc = (NF >= 25 && $25 != "") ? $25 : (study($9) ? "probe" : "membarrier")
-	if ($9 == "idle") {
+	acc = (NF >= C["accel"] && $C["accel"] != "") ? $C["accel"] : "tcg"
+	gsrc = study($C["mode"]) ? "probe" : "membarrier"
+	if (NF >= C["gp_source"] && $C["gp_source"] != "") gsrc = $C["gp_source"]
+	sc = $C["scenario"]; gp = $C["gp_max_ns"]; sz = $C["size"]; nps = $C["ns_per_slot"]
+	if ($C["mode"] == "idle") {
 		# the idle window after a row of rlab-repro: that row's
-		k = (lastrp != "") ? lastrp : $1 SUBSEP acc SUBSEP "kernel" SUBSEP gsrc
-		if (!(k in RP_n) || RP_sc[k] != $1 || RP_acc[k] != acc || RP_src[k] != gsrc) {
+		k = (lastrp != "") ? lastrp : sc SUBSEP acc SUBSEP "kernel" SUBSEP gsrc
+		if (!(k in RP_n) || RP_sc[k] != sc || RP_acc[k] != acc || RP_src[k] != gsrc) {
 			warn(src ":" FNR ": an idle row after no row of rlab-repro of its" \
 			     " scenario, accel and gp_source; row skipped")
 			nbad++; next
 		}
-		if ($18 != "" && (RP_idle[k] == "" || $18 + 0 > RP_idle[k] + 0)) RP_idle[k] = $18
+		if (gp != "" && (RP_idle[k] == "" || gp + 0 > RP_idle[k] + 0)) RP_idle[k] = gp
 		next
 	}
-	if (!study($9)) {
+	if (!study($C["mode"])) {
 		# rlab-repro: kernel (reuseport) or one of its other cases, kept
 		# whatever was measured (an empty field is "not measured")
-		k = $1 SUBSEP acc SUBSEP $9 SUBSEP gsrc; lastrp = k
+		k = sc SUBSEP acc SUBSEP $C["mode"] SUBSEP gsrc; lastrp = k
 		if (!(k in RP_n)) {
-			RPO[++nrp] = k; RP_sc[k] = $1; RP_acc[k] = acc; RP_mode[k] = $9; RP_src[k] = gsrc
+			RPO[++nrp] = k; RP_sc[k] = sc; RP_acc[k] = acc; RP_mode[k] = $C["mode"]
+			RP_src[k] = gsrc
 			RP_size[k] = ""; RP_nps[k] = ""; RP_gp[k] = ""; RP_idle[k] = ""
 		}
-		RP_n[k]++; RP_ker[k] = addl(RP_ker[k], $2)
-		if (isnum($7) && (RP_size[k] == "" || $7 + 0 > RP_size[k] + 0)) RP_size[k] = $7
-		if (isnum($14) && (RP_nps[k] == "" || $14 + 0 < RP_nps[k] + 0)) RP_nps[k] = $14
-		if (isnum($13)) RP_loop[k]++
-		if ($18 != "" && (RP_gp[k] == "" || $18 + 0 > RP_gp[k] + 0)) RP_gp[k] = $18
-		if ($19 != "") {
+		RP_n[k]++; RP_ker[k] = addl(RP_ker[k], $C["kernel"])
+		if (isnum(sz) && (RP_size[k] == "" || sz + 0 > RP_size[k] + 0)) RP_size[k] = sz
+		if (isnum(nps) && (RP_nps[k] == "" || nps + 0 < RP_nps[k] + 0)) RP_nps[k] = nps
+		if (isnum($C["duration_ns"])) RP_loop[k]++
+		if (gp != "" && (RP_gp[k] == "" || gp + 0 > RP_gp[k] + 0)) RP_gp[k] = gp
+		if ($C["stalls"] != "") {
 			RP_stn[k]++
-			if ($19 + 0 > 0) { RP_st[k]++; RP_kind[k] = addl(RP_kind[k], $20) }
+			if ($C["stalls"] + 0 > 0) { RP_st[k]++; RP_kind[k] = addl(RP_kind[k], $C["stall_kind"]) }
 		}
 		next
 	}
 	lastrp = ""
-	if (!isnum($7) || !isnum($13)) {
+	if (!isnum(sz) || !isnum($C["duration_ns"])) {
 		warn(src ":" FNR ": size/duration_ns not numeric; row skipped")
 		nbad++; next
 	}
 	nrows++
-	R_sc[nrows] = $1; R_ker[nrows] = $2; R_pre[nrows] = $3; R_to[nrows] = $4
-	R_hog[nrows] = $5; R_cpus[nrows] = $6; R_size[nrows] = $7 + 0; R_fill[nrows] = $8
-	R_mode[nrows] = $9; R_k[nrows] = $10; R_ctx[nrows] = $11; R_rep[nrows] = $12
-	R_dur[nrows] = $13 + 0; R_acc[nrows] = acc
-	R_nps[nrows] = isnum($14) ? $14 + 0 : ($7 > 0 ? $13 / $7 : "")
-	R_max[nrows] = isnum($15) ? $15 + 0 : ""
-	R_sec[nrows] = isnum($16) ? $16 + 0 : ""
-	R_gps[nrows] = isnum($17) ? $17 + 0 : ""
+	R_sc[nrows] = sc; R_ker[nrows] = $C["kernel"]; R_pre[nrows] = $C["preempt"]
+	R_to[nrows] = $C["stall_timeout"]; R_hog[nrows] = $C["hog"]; R_cpus[nrows] = $C["cpus"]
+	R_size[nrows] = sz + 0; R_fill[nrows] = $C["filled"]; R_mode[nrows] = $C["mode"]
+	R_k[nrows] = $C["batch"]; R_ctx[nrows] = $C["ctx"]; R_rep[nrows] = $C["rep"]
+	R_dur[nrows] = $C["duration_ns"] + 0; R_acc[nrows] = acc
+	R_nps[nrows] = isnum(nps) ? nps + 0 : (sz > 0 ? $C["duration_ns"] / sz : "")
+	R_max[nrows] = isnum($C["max_section_ns"]) ? $C["max_section_ns"] + 0 : ""
+	R_sec[nrows] = isnum($C["sections"]) ? $C["sections"] + 0 : ""
+	R_gps[nrows] = isnum($C["gp_samples"]) ? $C["gp_samples"] + 0 : ""
 	# the table's grace periods are the module's (probe) only
-	R_gp[nrows] = (gsrc == "probe" && isnum($18) && $18 + 0 > 0) ? $18 + 0 : ""
-	if (gsrc != "probe" && $18 != "") nmemb++
-	R_st[nrows] = isnum($19) ? $19 + 0 : ""
-	R_kind[nrows] = $20
-	if (!($1 in SCI)) { nsc++; SCI[$1] = nsc; SCN[nsc] = $1 }
-	if (!($11 in CTXS)) { nctx++; CTXS[$11] = nctx }
-	kers = addl(kers, $2)
-	if (isnum($4) && !(($4 + 0) in TOS)) { nto++; TO[nto] = $4 + 0; TOS[$4 + 0] = 1 }
-	s = SCI[$1]
-	SC_ker[s] = addl(SC_ker[s], $2); SC_pre[s] = addl(SC_pre[s], $3)
-	SC_to[s] = addl(SC_to[s], $4); SC_hog[s] = addl(SC_hog[s], $5)
-	SC_cpus[s] = addl(SC_cpus[s], $6); SC_n[s]++
+	R_gp[nrows] = (gsrc == "probe" && isnum(gp) && gp + 0 > 0) ? gp + 0 : ""
+	if (gsrc != "probe" && gp != "") nmemb++
+	R_st[nrows] = isnum($C["stalls"]) ? $C["stalls"] + 0 : ""
+	R_kind[nrows] = $C["stall_kind"]
+	if (!(sc in SCI)) { nsc++; SCI[sc] = nsc; SCN[nsc] = sc }
+	if (!($C["ctx"] in CTXS)) { nctx++; CTXS[$C["ctx"]] = nctx }
+	kers = addl(kers, $C["kernel"])
+	to = $C["stall_timeout"]
+	if (isnum(to) && !((to + 0) in TOS)) { nto++; TO[nto] = to + 0; TOS[to + 0] = 1 }
+	s = SCI[sc]
+	SC_ker[s] = addl(SC_ker[s], $C["kernel"]); SC_pre[s] = addl(SC_pre[s], $C["preempt"])
+	SC_to[s] = addl(SC_to[s], $C["stall_timeout"]); SC_hog[s] = addl(SC_hog[s], $C["hog"])
+	SC_cpus[s] = addl(SC_cpus[s], $C["cpus"]); SC_n[s]++
 	SC_acc[s] = addl(SC_acc[s], acc)
-	modes = addl(modes, ($9 == "batch") ? "batch:" $10 : $9)
+	modes = addl(modes, ($C["mode"] == "batch") ? "batch:" $C["batch"] : $C["mode"])
 }
 END {
 	if (dead) exit 4
