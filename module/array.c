@@ -436,6 +436,9 @@ void rl_array_free(struct rl_array *array, enum rl_mode mode, u32 batch,
 	u64 t0;
 
 	memset(cost, 0, sizeof(*cost));
+	/* the callers parse the mode from the table: no default to fall to */
+	if (WARN_ON_ONCE(mode >= RL_NR_MODES))
+		return;
 	if (probe)
 		rl_probe_start();
 	cost->cpu = raw_smp_processor_id();

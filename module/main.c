@@ -36,6 +36,17 @@
 
 #include "rl.h"
 
+/*
+ * The system's unbound workqueue: system_dfl_wq where the kernel has it
+ * (6.17, and backports), as system_unbound_wq is deprecated there and 7.x
+ * warns once when work is queued on it; the same "events_unbound" pool.
+ */
+#ifdef RL_HAVE_SYSTEM_DFL_WQ
+#define rl_unbound_wq	system_dfl_wq
+#else
+#define rl_unbound_wq	system_unbound_wq
+#endif
+
 #define CREATE_TRACE_POINTS
 #include "rl_trace.h"
 
@@ -155,7 +166,7 @@ static struct rl_enum rl_free_ctx = {
 module_param_cb(free_ctx, &rl_enum_ops, &rl_free_ctx, 0644);
 __MODULE_PARM_TYPE(free_ctx, "string");
 MODULE_PARM_DESC(free_ctx,
-		 "Default teardown context: worker (system_unbound_wq) or sync");
+		 "Default teardown context: worker (the unbound system workqueue) or sync");
 
 static int rl_parse_batch(const char *s, u32 *batch)
 {
@@ -399,7 +410,7 @@ static int rl_cmd_free(int argc, char **argv, bool *run, u64 *wait_for)
 	rl.state = RL_FREEING;
 	rl.started++;
 	if (ctx == RL_WORKER)
-		queue_work(system_unbound_wq, &rl.work);
+		queue_work(rl_unbound_wq, &rl.work);
 	*run = ctx == RL_SYNC;
 	if (!nowait)
 		*wait_for = rl.started;

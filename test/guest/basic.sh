@@ -182,6 +182,26 @@ rl_slots() {
 	echo "$_n"
 }
 
+# in_write PID: PID is blocked in write(2) (the control file's wait: S,
+# or D for reset's killable one), within 10 s; false once it has exited
+in_write() {
+	_i=0
+	while [ $_i -lt 100 ] && [ -d /proc/$1 ]; do
+		[ "$(cut -d' ' -f1 /proc/$1/syscall 2>/dev/null)" = 1 ] &&
+			case $(cut -d' ' -f3 /proc/$1/stat 2>/dev/null) in S | D) true ;; *) false ;; esac &&
+			return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# mem_cap N: N slots, at most what MemAvailable holds less 256 MB
+mem_cap() {
+	awk -v n="$1" '/^MemAvailable:/ { m = int(($2 * 1024 - 268435456) / 8)
+		printf "%.0f\n", n < m ? n : m }' /proc/meminfo
+}
+
 # tiny_ok "G:M ...": ten gp_samples:gp_max_ns pairs, each 0 to 2 samples,
 # gp_max_ns 0 with 0 samples and > 0 with more
 tiny_ok() {
@@ -335,7 +355,7 @@ t_trace() {
 		grep -q '{ 0, "plain" }, { 1, "resched" }, { 2, "batch" }' \
 		$T/events/reuseport_lab/rl_free_end/format
 
-	# free_ctx=worker runs on system_unbound_wq: the task that traced
+	# free_ctx=worker runs on the unbound system workqueue (events_unbound): the task that traced
 	# rl_free_begin is, while the teardown runs, an unbound kworker whose
 	# current work is events_unbound's ('+': running now).
 	for n in 4000000 16000000 64000000; do
@@ -405,9 +425,16 @@ t_hog() {
 	fi
 
 	# The hog throttles itself (950 ms of every second): with the RT
-	# throttle off, a task pinned to its CPU still runs.
+	# throttle off, a task pinned to its CPU still runs.  Since 6.12 the
+	# deadline fair server gives such a task 50 ms a second too: it is
+	# off on that CPU meanwhile, so only the hog's own rest can let it run
 	rt=$(cat /proc/sys/kernel/sched_rt_runtime_us)
 	echo -1 > /proc/sys/kernel/sched_rt_runtime_us
+	fs=/sys/kernel/debug/sched/fair_server/cpu1/runtime fsr=
+	if [ -w "$fs" ]; then
+		fsr=$(cat "$fs")
+		echo 0 > "$fs" || fsr=
+	fi
 	expect OK hog 1
 	taskset -c 1 true &
 	p=$!
@@ -420,8 +447,9 @@ t_hog() {
 	kill -0 $p 2>/dev/null && done_in=never
 	expect OK hog off
 	wait $p
+	[ -z "$fsr" ] || echo "$fsr" > "$fs"
 	echo "$rt" > /proc/sys/kernel/sched_rt_runtime_us
-	check "sched_rt_runtime_us=-1: a task pinned to the hog's CPU ran (${done_in} x 100 ms, < 5 s)" \
+	check "sched_rt_runtime_us=-1${fsr:+, fair server off}: a task pinned to the hog's CPU ran (${done_in} x 100 ms, < 5 s)" \
 		[ "$done_in" != never ]
 	unload
 }
@@ -616,16 +644,23 @@ t_reset() {
 	check "  results cleared" [ "$(wc -l < $D/results)" = 1 ]
 	check "  sockets and array freed" [ "$(nsocks) $(nvmalloc)" = "0 0" ]
 	check "  hog thread gone" [ -z "$(pidof rl_hog/0)" ]
-	# the window: the state read before the reset is freeing, else larger
-	for n in 50000000 100000000; do
+	# the window: the reset seen blocked in its write while the state is
+	# freeing, else larger (within memory)
+	for n in 50000000 100000000 400000000; do
+		n=$(mem_cap $n)
 		rlctl alloc $n >/dev/null
 		rlctl free batch:1024 nowait >/dev/null
+		rlctl reset > /tmp/reset.out &
+		w=$!
+		inw=no
+		in_write $w && inw=yes
 		s=$(st state)
-		o=$(rlctl reset)
-		[ "$s" = freeing ] && break
+		wait $w
+		o=$(cat /tmp/reset.out)
+		[ "$inw $s" = "yes freeing" ] && break
 	done
-	check "  reset during a teardown waits for it ($n slots; state before: $s)" \
-		[ "$s $o $(st state)" = "freeing OK empty" ]
+	check "  reset during a teardown waits for it ($n slots; reset blocked in its write: $inw, the state then: $s)" \
+		[ "$inw $s $o $(st state)" = "yes freeing OK empty" ]
 	rlctl alloc 10 >/dev/null; rlctl free sync >/dev/null
 	check "  ids restart at 1" [ "$(field 1 $(last_row))" = 1 ]
 	unload
@@ -643,7 +678,7 @@ t_eintr() {
 	rlctl free batch:1 nowait >/dev/null
 	rlctl wait > /tmp/wait.out &
 	w=$!
-	sleep 0.3
+	check "  wait blocked in its write (the window)" in_write $w
 	kill -USR1 $w
 	wait $w
 	check "wait -> EINTR on a signal" [ "$(cat /tmp/wait.out)" = EINTR ]
@@ -656,7 +691,7 @@ t_eintr() {
 	rlctl alloc 2000000 >/dev/null
 	rlctl free batch:1 > /tmp/free.out &
 	w=$!
-	sleep 0.3
+	check "  free blocked in its write (the window)" in_write $w
 	kill -USR1 $w
 	wait $w
 	check "free -> EINTR on a signal" [ "$(cat /tmp/free.out)" = EINTR ]
@@ -672,13 +707,13 @@ t_eintr() {
 	rlctl free batch:1 >/dev/null
 	r=$(last_row)
 	diag "$r"
-	n=$(rl_slots 3000000000 "$(field 9 "$r")" 2000000 100000000)
+	n=$(mem_cap "$(rl_slots 3000000000 "$(field 9 "$r")" 2000000 100000000)")
 	rows=$(($(wc -l < $D/results) - 1))
-	rlctl alloc $n >/dev/null
+	expect OK alloc $n
 	rlctl free batch:1 nowait >/dev/null
 	rlctl reset > /tmp/reset.out &
 	w=$!
-	sleep 0.3
+	check "  reset blocked in its write (the window)" in_write $w
 	r1=$(st state)
 	kill -USR1 $w
 	sleep 0.3
