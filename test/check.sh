@@ -359,6 +359,9 @@ table_test() {
 		'sid-lazy+batch/t3,7.2.13,lazy,3,off,2,1048576,4000000,htab_timer,-,task,1,4000000000,3814.697,,,300,60000000,0,none,tcg,4000000000,,none:no-btf' \
 		'sid-lazy+batch/t3,7.2.13,lazy,3,off,2,1048576,0,idle,-,,1,4000000000,,,,300,20000000,0,none,tcg,,,' > "$out/cases-table.csv"
 	bash test/matrix.sh --table "$out/cases-table.csv" > "$out/cases.md" 2>&1
+	bash test/findings.sh "$out/cases-table.csv" -o "$out/findings.md" 2>/dev/null
+	check "make findings: per case, where the walk stalled unpatched and on +batch" \
+		grep -qxF -- '- htab_timer: unpatched, stalled on sid/t3; no stall on none.  +batch: stalled on none; no stall on sid-lazy+batch/t3.' "$out/findings.md"
 	check "matrix: the real map's gp max against its own idle row (2 ms), not a later case's" \
 		grep -q '^| sid/t3 | .* | 9 ms / 2 ms | - |$' "$out/cases.md"
 	check "  a table per case" grep -qx '### htab_timer (mode htab_timer)' "$out/cases.md"
