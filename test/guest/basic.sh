@@ -666,38 +666,36 @@ t_reset() {
 	unload
 }
 
+# eintr_one WHAT COMMAND...: under the hog, a 2M-slot batch:1 teardown
+# (started by COMMAND itself for free) that COMMAND waits for; SIGUSR1
+# while it is blocked in its write gives EINTR, and the teardown goes on
+eintr_one() {
+	_what=$1
+	shift
+	rlctl hog 1 >/dev/null
+	rlctl alloc 2000000 >/dev/null
+	[ "$_what" = free ] || rlctl free batch:1 nowait >/dev/null
+	rlctl "$@" > /tmp/eintr.out &
+	w=$!
+	check "  $_what blocked in its write (the window)" in_write $w
+	kill -USR1 $w
+	wait $w
+	check "$_what -> EINTR on a signal" [ "$(cat /tmp/eintr.out)" = EINTR ]
+	check "  the teardown goes on" [ "$(st state)" = freeing ]
+	rlctl hog off >/dev/null
+	expect OK wait
+}
+
 t_eintr() {
 	diag "a signal interrupts wait"
 	load
 	# Unbound work on CPU 1 with a FIFO hog there: batch:1 yields at every
-	# slot and only runs while the RT throttle holds the hog back.
+	# slot and only runs while the hog rests or a throttle holds it back.
 	old=$(cat /sys/devices/virtual/workqueue/cpumask)
 	echo 2 > /sys/devices/virtual/workqueue/cpumask
-	rlctl hog 1 >/dev/null
-	rlctl alloc 2000000 >/dev/null
-	rlctl free batch:1 nowait >/dev/null
-	rlctl wait > /tmp/wait.out &
-	w=$!
-	check "  wait blocked in its write (the window)" in_write $w
-	kill -USR1 $w
-	wait $w
-	check "wait -> EINTR on a signal" [ "$(cat /tmp/wait.out)" = EINTR ]
-	check "  the teardown goes on" [ "$(st state)" = freeing ]
-	rlctl hog off >/dev/null
-	expect OK wait
-
+	eintr_one wait wait
 	# free (without nowait) waits the same way
-	rlctl hog 1 >/dev/null
-	rlctl alloc 2000000 >/dev/null
-	rlctl free batch:1 > /tmp/free.out &
-	w=$!
-	check "  free blocked in its write (the window)" in_write $w
-	kill -USR1 $w
-	wait $w
-	check "free -> EINTR on a signal" [ "$(cat /tmp/free.out)" = EINTR ]
-	check "  the teardown goes on" [ "$(st state)" = freeing ]
-	rlctl hog off >/dev/null
-	expect OK wait
+	eintr_one free free batch:1
 
 	# reset: only a fatal signal interrupts its wait, and then it resets
 	# nothing (-EINTR before the free and the clearing of results).  reset
