@@ -76,41 +76,12 @@ size, the replica's plain, resched and batch loops (stalls k/n with their
 kind, ns/slot), the real map (rlab-repro closing a REUSEPORT_SOCKARRAY: the
 kernel's own reuseport_array_free()), its longest grace period against its
 idle window, and the boot's outcome.  Then one table per other kernel path
-of rlab-repro (tools/rlab-repro -l), at the largest size each ran.
+of rlab-repro (tools/rlab-repro -l), at the largest size each ran, and
+the list of where each walk stalled.
 
 EOF
 	# shellcheck disable=SC2086
 	bash test/matrix.sh --table "$csv" $boots
-	# the answer per case, from the same rows: at the largest size each
-	# kernel/scenario ran, did the walk stall, unpatched and on +batch
-	printf '\n## Stalls per case\n\n'
-	printf 'At the largest size of each kernel/scenario (the tables above).\n\n'
-	awk -F, '
-	NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-	{
-		m = $c["mode"]
-		if (m == "idle" || m == "plain" || m == "resched" || m == "batch") next
-		k = m SUBSEP $1; s = $c["size"] + 0
-		if (!(m in seen)) { seen[m] = 1; order[++nm] = m }
-		if (!(k in got)) { got[k] = 1; sc[m, ++ns[m]] = $1 }
-		if (s < size[k]) next
-		if (s > size[k]) { size[k] = s; st[k] = 0 }
-		if ($c["stalls"] + 0 > 0) st[k] = 1
-	}
-	function add(l, x) { return l == "" ? x : l ", " x }
-	END {
-		for (i = 1; i <= nm; i++) {
-			m = order[i]; us = un = bs = bn = ""
-			for (j = 1; j <= ns[m]; j++) {
-				x = sc[m, j]; k = m SUBSEP x; kn = x; sub(/\/.*/, "", kn)
-				if (kn ~ /\+batch$/) { if (st[k]) bs = add(bs, x); else bn = add(bn, x) }
-				else if (kn !~ /\+/) { if (st[k]) us = add(us, x); else un = add(un, x) }
-			}
-			printf "- %s: unpatched, stalled on %s; no stall on %s.  +batch: stalled on %s; no stall on %s.\n",
-				m == "kernel" ? "reuseport (mode kernel)" : m, us == "" ? "none" : us,
-				un == "" ? "none" : un, bs == "" ? "none" : bs, bn == "" ? "none" : bn
-		}
-	}' "$csv"
 	cat <<EOF
 
 The gp wait (membarrier) max / idle columns are rlab-repro's: the longest

@@ -164,7 +164,24 @@ END {
 				st[k], reps[k], st[k] ? kind[k] : "no stall"
 		}
 	}
-}' "$1"
+	# the answer per case, from the same cells: did the walk stall at its
+	# largest size, unpatched (a built or stock name) and on +batch
+	printf "\n## Stalls per case\n\nAt the largest size of each kernel/scenario (the tables above).\n\n"
+	for (i = 1; i <= nc; i++) {
+		m = CM[i]
+		if (!nr[m]) continue
+		us = un = bs = bn = ""
+		for (j = 1; j <= nr[m]; j++) {
+			sc = order[m, j]; k = sc SUBSEP m; kn = sc; sub(/\/.*/, "", kn)
+			if (kn ~ /\+batch$/) { if (st[k]) bs = add(bs, sc); else bn = add(bn, sc) }
+			else if (kn !~ /\+/) { if (st[k]) us = add(us, sc); else un = add(un, sc) }
+		}
+		printf "- %s: unpatched, stalled on %s; no stall on %s.  +batch: stalled on %s; no stall on %s.\n",
+			m == "kernel" ? "reuseport (mode kernel)" : m, none(us), none(un), none(bs), none(bn)
+	}
+}
+function add(l, x) { return l == "" ? x : l ", " x }
+function none(l) { return l == "" ? "none" : l }' "$1"
 }
 
 # --table CSV: just the tables, from an earlier run's CSV
