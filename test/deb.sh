@@ -95,13 +95,18 @@ do_build() {
 		die "dpkg-buildpackage failed (see $debout/build.log)"
 	}
 	# lintian on the source and both packages (the .changes lists all
-	# three); errors fail the build.  Not as root, which it warns about.
+	# three); errors fail the build.  Not as root, which it warns about:
+	# as nobody, on a copy nobody can read (the tree may be in a
+	# directory only root enters, such as /root).
 	lint=lintian
 	[ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1 ||
 		lint="runuser -u nobody -- env HOME=/tmp lintian"
-	$lint --display-level '>=pedantic' \
-		"$debout/build/reuseport-lab_${ver}_$arch.changes" \
-		> "$debout/lintian.log" 2>&1 || rc=$?
+	lintdir=$(mktemp -d /tmp/rl-lintian.XXXXXX)
+	cp "$debout"/build/reuseport-lab*_"$ver"[._]* "$lintdir/"
+	chmod -R a+rX "$lintdir"
+	(cd "$lintdir" && $lint --display-level '>=pedantic' \
+		"reuseport-lab_${ver}_$arch.changes") > "$debout/lintian.log" 2>&1 || rc=$?
+	rm -rf "$lintdir"
 	sed 's/^/lintian: /' "$debout/lintian.log" >&2
 	[ -s "$debout/lintian.log" ] ||
 		echo "deb.sh: lintian: no tag (overrides, with reasons: debian/*lintian-overrides)" >&2
