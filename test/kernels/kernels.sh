@@ -98,22 +98,59 @@ if [ $# -eq 0 ]; then
 fi
 for n in "$@"; do row "$n" >/dev/null; done
 
-for n in "$@"; do
-	r=$(row "$n")
-	read -r _ origin _ <<<"$r"
-	if [ "$origin" = stock ]; then
-		out=$(bash "$here/../lib/stock-kernel.sh" "$n") || die "$n: fetching the stock kernel failed"
-		vmlinux=$(sed -n 's/^vmlinux=//p' <<<"$out")
-		kdir=$(sed -n 's/^kdir=//p' <<<"$out")
-		config=$(sed -n 's/^config=//p' <<<"$out")
+# The stock kernels are fetched in the background while the built ones
+# build: a fetch waits on the network and on xz, a build on the CPUs (on an
+# empty cache this saves most of the fetches' ~2 minutes).  apt.sh locks its
+# package lists and downloads each package to a directory of its own.
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rl-kernels.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+fetch_all() {
+	local n i=0
+	for n in "$@"; do
+		i=$((i + 1))
+		[ "$(row "$n" | awk '{ print $2 }')" = stock ] || continue
+		if bash "$here/../lib/stock-kernel.sh" "$n" > "$tmp/$i.out"; then
+			touch "$tmp/$i.ok"
+		fi
+	done
+}
+fetch_all "$@" &
+fetcher=$!
+trap 'kill $fetcher 2>/dev/null; rm -rf "$tmp"' EXIT
+
+# ready I NAME: the kernel's "vmlinux kdir config" (built here, or fetched by
+# the background job, which has ended when this is called for a stock one)
+ready() {
+	local i=$1 n=$2 out vmlinux kdir
+	if [ "$(row "$n" | awk '{ print $2 }')" = stock ]; then
+		[ -f "$tmp/$i.ok" ] || die "$n: fetching the stock kernel failed"
+		out=$(cat "$tmp/$i.out")
+		echo "$(sed -n 's/^vmlinux=//p' <<<"$out")" \
+			"$(sed -n 's/^kdir=//p' <<<"$out")" \
+			"$(sed -n 's/^config=//p' <<<"$out")"
 	else
 		out=$(bash "$here/build.sh" "$n") || die "$n: building the kernel failed"
 		read -r _ vmlinux kdir <<<"$out"
-		config=$kdir/.config
+		echo "$vmlinux $kdir $kdir/.config"
 	fi
+}
+
+# the built ones first, then the fetched ones; printed in the order asked
+i=0
+for n in "$@"; do
+	i=$((i + 1))
+	[ "$(row "$n" | awk '{ print $2 }')" = stock ] && continue
+	ready $i "$n" > "$tmp/$i.line"
+done
+wait $fetcher
+i=0
+for n in "$@"; do
+	i=$((i + 1))
+	[ -f "$tmp/$i.line" ] || ready $i "$n" > "$tmp/$i.line"
+	read -r vmlinux kdir config < "$tmp/$i.line"
 	[ -f "$vmlinux" ] && [ -d "$kdir" ] && [ -f "$config" ] ||
 		die "$n: missing vmlinux, kdir or config ($vmlinux $kdir $config)"
-	want=$(echo "$r" | awk '{ print $7, $8, $9, $10, $11 }')
+	want=$(row "$n" | awk '{ print $7, $8, $9, $10, $11 }')
 	got=$(facts_of "$config")
 	[ "$want" = "$got" ] ||
 		die "$n: the table says '$want', its .config ($config) says '$got'"
