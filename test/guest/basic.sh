@@ -803,7 +803,9 @@ suite_basic() {
 		t_trace t_hog t_commands t_reset t_reset_hog t_ports t_keep \
 		t_helpers t_eintr t_concurrency t_rmmod; do
 		echo "rl-test: $t" > /dev/kmsg
+		_bt0=$(date +%s)
 		"$t"
+		diag "time: $t $(($(date +%s) - _bt0)) s"
 	done
 	check "dmesg since boot: no warning, oops, lockdep or KASAN report" dmesg_clean
 }

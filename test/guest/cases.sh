@@ -142,7 +142,9 @@ suite_cases() {
 	rlab-repro -l | awk '/^[a-z]/ { print $1, $3, $5, $4, $8 }' > /tmp/cases.list
 	check "cases: rlab-repro -l lists five" [ "$(wc -l < /tmp/cases.list)" = 5 ]
 	while read -r c mode bpi unit yield; do
+		_ct0=$(date +%s)
 		cases_one "$c" "$mode" "$bpi" "$unit" "$yield"
+		diag "time: case $c $(($(date +%s) - _ct0)) s"
 	done < /tmp/cases.list
 }
 
