@@ -43,6 +43,8 @@ logto() {
 }
 
 finish() {
+	local name
+	for name in ${bg_started:-}; do vm_bg_finish "$name"; done
 	diag "timing: make check $(($(date +%s) - t_all)) s"
 	echo "$((T_N - T_FAIL)) passed, $T_FAIL failed"
 	[ "$T_FAIL" -eq 0 ]
@@ -90,6 +92,127 @@ fi
 grep -E '^(fetch|build):' "$out/kernels.log" | sed 's/^/# /'
 kline() { awk -v n="$1" '$1 == n' "$out/kernels.txt"; }
 release() { cat "$1/include/config/kernel.release" 2>/dev/null; }
+
+# The accelerator, probed once for every boot (a /dev/kvm that opens but
+# cannot run a vCPU costs the probe's 20 s timeout, a boot each otherwise)
+accel_probe() {
+	local image
+	read -r _ image _ <<<"$(head -n 1 "$out/kernels.txt")"
+	[ -n "$image" ] || return 0
+	RL_ACCEL=$(test/lib/run-vm.sh --probe --kernel "$image" 2> "$out/accel.log") || RL_ACCEL=
+	diag "accelerator: ${RL_ACCEL:-none (see $out/accel.log)}"
+}
+if [ -z "${RL_ACCEL:-}" ]; then
+	timed accel-probe accel_probe
+	[ -z "${RL_ACCEL:-}" ] || export RL_ACCEL
+fi
+
+# The guest suites (test/check.tsv).  vm_stage KERNEL NAME KO: the module
+# and the guest tests into NAME's initramfs; sets image and initrd.
+vm_stage() {
+	local kernel=$1 name=$2 kosrc=$3 line kdir ko=''
+	line=$(kline "$kernel")
+	read -r _ image kdir <<<"$line"
+	initrd=$out/$name.cpio.gz
+	if [ "$kosrc" = deb ]; then
+		ko=$out/deb-ko/$(release "$kdir")/reuseport_lab.ko
+		check "$name: the DKMS package built the module for $kernel" [ -f "$ko" ] || return 1
+	fi
+	check "$name: stage the module and the guest tests" \
+		logto "$out/stage-$name.log" test/lib/stage.sh "$kdir" "$initrd" $ko
+}
+
+# vm_boot KERNEL NAME MEM SMP TIMEOUT APPEND: boot it (image and initrd
+# from vm_stage); no TAP line, so that it can run in the background
+vm_boot() {
+	local kernel=$1 name=$2 mem=$3 smp=$4 tmo=$5 append=$6 facts rc=0
+	# shellcheck disable=SC2046
+	set -- $(bash test/kernels/kernels.sh --facts "$kernel")
+	facts="rl.preempt=$2 rl.kernel_facts=$3,$4,$5,$6"
+	if [ -n "$soak" ]; then
+		append="$append rl.soak=1"
+		tmo=$((tmo * 3))
+	fi
+	test/lib/run-vm.sh --kernel "$image" --initrd "$initrd" --out "$out/vm-$name" \
+		--mem "$mem" --smp "$smp" --timeout "$tmo" --append "$facts $append" \
+		2> "$out/vm-$name.err" || rc=$?
+	echo "$rc" > "$out/vm-$name.rc"
+}
+
+# vm_report NAME: what the boot said, as our own TAP lines
+vm_report() {
+	local name=$1
+	diag "$name: $(grep '^vm:' "$out/vm-$name.err") (run-vm exit $(cat "$out/vm-$name.rc"))"
+	if ! relay "$name" "$out/vm-$name/out.log"; then
+		diag "$name: console tail:"
+		tail -n 30 "$out/vm-$name/console.log" | sed 's/^/#   /'
+	fi
+}
+
+vm_suite() {
+	vm_stage "$1" "$2" "$6" || return 0
+	vm_boot "$1" "$2" "$3" "$4" "$5" "$7"
+	vm_report "$2"
+}
+
+# The background lane (check.tsv's lane bg): boots that start, one after
+# another, as soon as the kernels are ready, and run beside the host checks
+# and the main sequence's boots.  Most of a boot's time one vCPU runs a
+# shell script and the other idles, so two boots share the two CPUs; the
+# stall and cases suites size their loops from the speed measured in their
+# own boot.  The lane's largest guest and the main sequence's must fit in
+# this machine's memory, else every boot runs in the main sequence.
+bg_started=
+bg_rows=$(awk '!/^#/ && NF && $7 == "bg"' test/check.tsv)
+if [ -n "$bg_rows" ]; then
+	# GiB: the largest guest of each lane, at once
+	need=$(awk '!/^#/ && NF { g = $3 + 0; if ($3 ~ /M$/) g /= 1024
+		if ($7 == "bg") { if (g > b) b = g } else if (g > f) f = g }
+		END { printf "%d", b + f + 0.999 }' test/check.tsv)
+	have=$(awk '/^MemTotal:/ { printf "%d", $2 / 1048576 - 2 }' /proc/meminfo)
+	if [ "$need" -gt "$have" ]; then
+		diag "background lane: ${need}G of guests at once, ${have}G to spare: every boot in the main sequence"
+		bg_rows=
+	fi
+fi
+bg_boots=()
+while read -r -u 3 kernel name mem smp tmo kosrc _ append; do
+	[ -n "$kernel" ] && [ -n "$(kline "$kernel")" ] || continue
+	if [ "$kosrc" != tree ]; then
+		nok "$name: a background boot takes the tree's module (check.tsv: $kosrc)"
+		continue
+	fi
+	vm_stage "$kernel" "$name" "$kosrc" || continue
+	mv "$initrd" "$out/bg-$name.cpio.gz"
+	bg_boots+=("$kernel $name $mem $smp $tmo $image $append")
+	bg_started="$bg_started $name"
+done 3<<<"$bg_rows"
+bg_lane() {
+	local b kernel name mem smp tmo t0 append
+	for b in "${bg_boots[@]}"; do
+		read -r kernel name mem smp tmo image append <<<"$b"
+		initrd=$out/bg-$name.cpio.gz
+		t0=$(date +%s)
+		vm_boot "$kernel" "$name" "$mem" "$smp" "$tmo" "$append"
+		echo $(($(date +%s) - t0)) > "$out/vm-$name.secs"
+	done
+}
+if [ -n "$bg_started" ]; then
+	bg_lane &
+	bg_pid=$!
+	diag "background lane:$bg_started"
+fi
+
+# vm_bg_finish NAME: wait for the background lane and report NAME (once)
+vm_bg_finish() {
+	local name=$1
+	[ ! -f "$out/vm-$name.reported" ] || return 0
+	touch "$out/vm-$name.reported"
+	[ -z "${bg_pid:-}" ] || wait "$bg_pid"
+	bg_pid=
+	vm_report "$name"
+	diag "timing: guest $name $(cat "$out/vm-$name.secs" 2>/dev/null || echo '?') s (background lane)"
+}
 
 # Static checks: the module against every kernel's headers, W=1 and sparse,
 # in a copy of the tree (one build directory a kernel).
@@ -216,54 +339,16 @@ relay repro "$out/repro.log"
 timed classify logto "$out/classify.log" bash test/classify.sh
 relay classify "$out/classify.log"
 
-# The accelerator, probed once for every boot (a /dev/kvm that opens but
-# cannot run a vCPU costs the probe's 20 s timeout, a boot each otherwise)
-accel_probe() {
-	local image
-	read -r _ image _ <<<"$(head -n 1 "$out/kernels.txt")"
-	[ -n "$image" ] || return 0
-	RL_ACCEL=$(test/lib/run-vm.sh --probe --kernel "$image" 2> "$out/accel.log") || RL_ACCEL=
-	diag "accelerator: ${RL_ACCEL:-none (see $out/accel.log)}"
-}
-if [ -z "${RL_ACCEL:-}" ]; then
-	timed accel-probe accel_probe
-	[ -z "${RL_ACCEL:-}" ] || export RL_ACCEL
-fi
-
-# The guest suites
-vm_suite() {
-	local kernel=$1 name=$2 mem=$3 smp=$4 tmo=$5 kosrc=$6 append=$7
-	local line image kdir initrd=$out/$name.cpio.gz ko='' facts rc=0
-	line=$(kline "$kernel")
-	[ -n "$line" ] || return 0
-	read -r _ image kdir <<<"$line"
-	if [ "$kosrc" = deb ]; then
-		ko=$out/deb-ko/$(release "$kdir")/reuseport_lab.ko
-		check "$name: the DKMS package built the module for $kernel" [ -f "$ko" ] || return 0
-	fi
-	check "$name: stage the module and the guest tests" \
-		logto "$out/stage-$name.log" test/lib/stage.sh "$kdir" "$initrd" $ko || return 0
-	# shellcheck disable=SC2046
-	set -- $(bash test/kernels/kernels.sh --facts "$kernel")
-	facts="rl.preempt=$2 rl.kernel_facts=$3,$4,$5,$6"
-	if [ -n "$soak" ]; then
-		append="$append rl.soak=1"
-		tmo=$((tmo * 3))
-	fi
-	test/lib/run-vm.sh --kernel "$image" --initrd "$initrd" --out "$out/vm-$name" \
-		--mem "$mem" --smp "$smp" --timeout "$tmo" --append "$facts $append" \
-		2> "$out/vm-$name.err" || rc=$?
-	diag "$name: $(grep '^vm:' "$out/vm-$name.err") (run-vm exit $rc)"
-	if ! relay "$name" "$out/vm-$name/out.log"; then
-		diag "$name: console tail:"
-		tail -n 30 "$out/vm-$name/console.log" | sed 's/^/#   /'
-	fi
-}
-while read -r -u 3 kernel name mem smp tmo kosrc append; do
+# The boots of the main sequence, then the background ones' results
+while read -r -u 3 kernel name mem smp tmo kosrc _ append; do
 	case $kernel in '#'*|'') continue ;; esac
 	[ -n "$(kline "$kernel")" ] || continue
+	case " $bg_started " in *" $name "*) continue ;; esac
 	timed "guest $name" vm_suite "$kernel" "$name" "$mem" "$smp" "$tmo" "$kosrc" "$append"
 done 3< test/check.tsv
+for name in $bg_started; do
+	vm_bg_finish "$name"
+done
 
 report_test() {
 	local args=()

@@ -29,17 +29,23 @@ expect_hex() {
 	fi
 }
 
-# st KEY: a value from status
-st() { sed -n "s/^$1: //p" $D/status; }
+# st KEY: a value from status (the shell's own read: every check calls
+# this, and an exec under KASAN and lockdep costs tens of ms)
+st() {
+	while IFS= read -r _l; do
+		case $_l in "$1: "*) echo "${_l#"$1: "}" ;; esac
+	done < $D/status
+}
 
 # last_row: the newest results row
 last_row() { tail -n 1 $D/results; }
 
-# field N ROW...: the Nth word of a row
+# field N ROW...: the Nth word of a row (no exec, as st)
 field() {
 	_n=$1
 	shift
-	echo "$*" | awk -v n="$_n" '{ print $n }'
+	set -- $*
+	eval "echo \"\${$_n}\""
 }
 
 # Loopback UDP sockets alive (the module's own are the only ones).

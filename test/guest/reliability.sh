@@ -22,8 +22,15 @@ else
 	R_CMDS=${RL_FUZZ_CMDS:-1000}
 fi
 
-# snap: what must not change when a command fails
-snap() { echo "$(cat $D/status) sockets=$(nsocks) vmalloc=$(nvmalloc)"; }
+# snap: what must not change when a command fails: status, the loopback
+# sockets (nsocks) and the module's vmalloc areas (nvmalloc), in one exec
+# (a corpus input costs one rlctl and one snapshot)
+snap() {
+	awk 'FILENAME == "/proc/net/udp" { if ($2 ~ /^0100007F:/) s++; next }
+		FILENAME == "/proc/vmallocinfo" { if (/rl_array_alloc/) v++; next }
+		{ print } END { print "sockets=" s + 0, "vmalloc=" v + 0 }' \
+		$D/status /proc/net/udp /proc/vmallocinfo
+}
 
 # R_PREV: the state after the last corpus input, which is the state before
 # the next one as long as nothing else ran in between (so each input costs

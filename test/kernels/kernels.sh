@@ -98,55 +98,66 @@ if [ $# -eq 0 ]; then
 fi
 for n in "$@"; do row "$n" >/dev/null; done
 
-# The stock kernels are fetched in the background while the built ones
-# build: a fetch waits on the network and on xz, a build on the CPUs (on an
-# empty cache this saves most of the fetches' ~2 minutes).  apt.sh locks its
-# package lists and downloads each package to a directory of its own.
+# The kernels are made by background jobs: one fetches the stock ones, in
+# turn; one a source and configuration builds each built one and then its
+# variants (+resched, +batch: from its tree), so that the two CPUs stay
+# busy through each build's serial parts (unpacking the source, linking
+# vmlinux, kallsyms) and the fetches' waits on the network.  apt.sh locks
+# its package lists and downloads each package to a directory of its own;
+# build.sh locks each kernel's build directory and its ccache is shared.
+# A job writes kernel I's "vmlinux kdir config" to $tmp/I.line.
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rl-kernels.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-fetch_all() {
-	local n i=0
-	for n in "$@"; do
-		i=$((i + 1))
-		[ "$(row "$n" | awk '{ print $2 }')" = stock ] || continue
-		if bash "$here/../lib/stock-kernel.sh" "$n" > "$tmp/$i.out"; then
-			touch "$tmp/$i.ok"
-		fi
-	done
-}
-fetch_all "$@" &
-fetcher=$!
-trap 'kill $fetcher 2>/dev/null; rm -rf "$tmp"' EXIT
+pids=
+trap '[ -z "$pids" ] || kill $pids 2>/dev/null; rm -rf "$tmp"' EXIT
 
-# ready I NAME: the kernel's "vmlinux kdir config" (built here, or fetched by
-# the background job, which has ended when this is called for a stock one)
-ready() {
+origin() { row "$1" | awk '{ print $2 }'; }
+
+# make_one I NAME: fetch or build kernel I of the arguments
+make_one() {
 	local i=$1 n=$2 out vmlinux kdir
-	if [ "$(row "$n" | awk '{ print $2 }')" = stock ]; then
-		[ -f "$tmp/$i.ok" ] || die "$n: fetching the stock kernel failed"
-		out=$(cat "$tmp/$i.out")
+	if [ "$(origin "$n")" = stock ]; then
+		out=$(bash "$here/../lib/stock-kernel.sh" "$n") || return 1
 		echo "$(sed -n 's/^vmlinux=//p' <<<"$out")" \
 			"$(sed -n 's/^kdir=//p' <<<"$out")" \
-			"$(sed -n 's/^config=//p' <<<"$out")"
+			"$(sed -n 's/^config=//p' <<<"$out")" > "$tmp/$i.line"
 	else
-		out=$(bash "$here/build.sh" "$n") || die "$n: building the kernel failed"
+		out=$(bash "$here/build.sh" "$n") || return 1
 		read -r _ vmlinux kdir <<<"$out"
-		echo "$vmlinux $kdir $kdir/.config"
+		echo "$vmlinux $kdir $kdir/.config" > "$tmp/$i.line"
 	fi
 }
 
-# the built ones first, then the fetched ones; printed in the order asked
-i=0
-for n in "$@"; do
-	i=$((i + 1))
-	[ "$(row "$n" | awk '{ print $2 }')" = stock ] && continue
-	ready $i "$n" > "$tmp/$i.line"
+# chain KEY NAME...: make, in the order given, the arguments whose key is KEY
+# ("stock", or a built kernel's base name); stop at the first failure
+chain() {
+	local key=$1 i=0 n k
+	shift
+	for n in "$@"; do
+		i=$((i + 1))
+		k=stock
+		[ "$(origin "$n")" = stock ] || k=$(base "$n")
+		[ "$k" = "$key" ] || continue
+		make_one $i "$n" || return 0
+	done
+}
+
+keys=$(for n in "$@"; do
+	if [ "$(origin "$n")" = stock ]; then echo stock; else base "$n"; fi
+done | awk '!seen[$0]++')
+for k in $keys; do
+	chain "$k" "$@" &
+	pids="$pids $!"
 done
-wait $fetcher
+wait
+pids=
+
 i=0
 for n in "$@"; do
 	i=$((i + 1))
-	[ -f "$tmp/$i.line" ] || ready $i "$n" > "$tmp/$i.line"
+	if [ ! -s "$tmp/$i.line" ]; then
+		[ "$(origin "$n")" = stock ] && die "$n: fetching the stock kernel failed"
+		die "$n: building the kernel failed"
+	fi
 	read -r vmlinux kdir config < "$tmp/$i.line"
 	[ -f "$vmlinux" ] && [ -d "$kdir" ] && [ -f "$config" ] ||
 		die "$n: missing vmlinux, kdir or config ($vmlinux $kdir $config)"
