@@ -417,33 +417,14 @@ t_hog() {
 	check "  thread gone" [ -z "$(pidof rl_hog/1)" ]
 	expect OK hog off
 
-	# A hog whose CPU goes offline is moved elsewhere by hotplug: it must
-	# stop spinning there and status must say so.
-	if [ -w /sys/devices/system/cpu/cpu1/online ]; then
-		expect OK hog 1
-		pid=$(pidof rl_hog/1)
-		check "cpu1 offline with the hog on it" sh -c "echo 0 > /sys/devices/system/cpu/cpu1/online"
-		sleep 0.5
-		check "  status hog: parked ($(st hog))" [ "$(st hog)" = parked ]
-		check "  the hog sleeps (state S) on CPU 0" \
-			[ "$(awk '{ print $3, $39 }' /proc/$pid/stat)" = "S 0" ]
-		expect EBUSY hog 0
-		expect OK hog off
-		check "  thread gone" [ -z "$(pidof rl_hog/1)" ]
-		expect EINVAL hog 1
-		check "  offline CPU: no hog started" [ "$(st hog)" = off -a -z "$(pidof rl_hog/1)" ]
-		check "cpu1 back online" sh -c "echo 1 > /sys/devices/system/cpu/cpu1/online"
-		expect OK hog 1
-		check "  status hog: 1 again" [ "$(st hog)" = 1 ]
-		expect OK hog off
-	else
-		diag "no CPU hotplug here: hog hotplug checks left out"
-	fi
-
 	# The hog throttles itself (950 ms of every second): with the RT
 	# throttle off, a task pinned to its CPU still runs.  Since 6.12 the
 	# deadline fair server gives such a task 50 ms a second too: it is
-	# off on that CPU meanwhile, so only the hog's own rest can let it run
+	# off on that CPU meanwhile, so only the hog's own rest can let it run.
+	# Before the hotplug below: on 6.12 a fair server write after cpu1 has
+	# been offline can WARN in dl_rq_change_utilization() (the server's
+	# running bandwidth, reset by the hotplug, underflows; seen once in
+	# make check, 2026-12-02)
 	rt=$(cat /proc/sys/kernel/sched_rt_runtime_us)
 	echo -1 > /proc/sys/kernel/sched_rt_runtime_us
 	fs=/sys/kernel/debug/sched/fair_server/cpu1/runtime fsr=
@@ -467,6 +448,29 @@ t_hog() {
 	echo "$rt" > /proc/sys/kernel/sched_rt_runtime_us
 	check "sched_rt_runtime_us=-1${fsr:+, fair server off}: a task pinned to the hog's CPU ran (${done_in} x 100 ms, < 5 s)" \
 		[ "$done_in" != never ]
+
+	# A hog whose CPU goes offline is moved elsewhere by hotplug: it must
+	# stop spinning there and status must say so.
+	if [ -w /sys/devices/system/cpu/cpu1/online ]; then
+		expect OK hog 1
+		pid=$(pidof rl_hog/1)
+		check "cpu1 offline with the hog on it" sh -c "echo 0 > /sys/devices/system/cpu/cpu1/online"
+		sleep 0.5
+		check "  status hog: parked ($(st hog))" [ "$(st hog)" = parked ]
+		check "  the hog sleeps (state S) on CPU 0" \
+			[ "$(awk '{ print $3, $39 }' /proc/$pid/stat)" = "S 0" ]
+		expect EBUSY hog 0
+		expect OK hog off
+		check "  thread gone" [ -z "$(pidof rl_hog/1)" ]
+		expect EINVAL hog 1
+		check "  offline CPU: no hog started" [ "$(st hog)" = off -a -z "$(pidof rl_hog/1)" ]
+		check "cpu1 back online" sh -c "echo 1 > /sys/devices/system/cpu/cpu1/online"
+		expect OK hog 1
+		check "  status hog: 1 again" [ "$(st hog)" = 1 ]
+		expect OK hog off
+	else
+		diag "no CPU hotplug here: hog hotplug checks left out"
+	fi
 	unload
 }
 
