@@ -482,10 +482,7 @@ t_reset_hog() {
 	# the race's window: 'hog 1' while the teardown runs, proved by the
 	# state read after it (still freeing); the teardown sized for ~2 s from
 	# batch:1's ns/slot in this boot, then larger until the window is hit
-	rlctl alloc 200000 >/dev/null
-	rlctl free batch:1 sync >/dev/null
-	r=$(last_row)
-	n1=$(rl_slots 2000000000 "$(field 9 "$r")" 4000000 16000000)
+	n1=$(window_slots 2000000000 batch:1 4000000 16000000)
 	for n in $n1 $((n1 * 4)); do
 		rlctl alloc $n >/dev/null
 		rlctl free batch:1 nowait >/dev/null
@@ -726,11 +723,8 @@ t_eintr() {
 	# nothing (-EINTR before the free and the clearing of results).  reset
 	# stops the hog first, so the teardown is sized to outlast the kill
 	# at full speed: ~3 s from batch:1's ns/slot in this boot.
-	rlctl alloc 200000 >/dev/null
-	rlctl free batch:1 >/dev/null
-	r=$(last_row)
-	diag "$r"
-	n=$(mem_cap "$(rl_slots 3000000000 "$(field 9 "$r")" 2000000 100000000)")
+	n=$(mem_cap "$(window_slots 3000000000 batch:1 2000000 100000000)")
+	diag "$(last_row)"
 	rows=$(($(wc -l < $D/results) - 1))
 	expect OK alloc $n
 	rlctl free batch:1 nowait >/dev/null

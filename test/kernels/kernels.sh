@@ -112,6 +112,9 @@ trap '[ -z "$pids" ] || kill $pids 2>/dev/null; rm -rf "$tmp"' EXIT
 
 origin() { row "$1" | awk '{ print $2 }'; }
 
+# key NAME: the job that makes NAME: "stock", or its base kernel's name
+key() { if [ "$(origin "$1")" = stock ]; then echo stock; else base "$1"; fi; }
+
 # make_one I NAME: fetch or build kernel I of the arguments
 make_one() {
 	local i=$1 n=$2 out vmlinux kdir
@@ -130,20 +133,16 @@ make_one() {
 # chain KEY NAME...: make, in the order given, the arguments whose key is KEY
 # ("stock", or a built kernel's base name); stop at the first failure
 chain() {
-	local key=$1 i=0 n k
+	local k=$1 i=0 n
 	shift
 	for n in "$@"; do
 		i=$((i + 1))
-		k=stock
-		[ "$(origin "$n")" = stock ] || k=$(base "$n")
-		[ "$k" = "$key" ] || continue
+		[ "$(key "$n")" = "$k" ] || continue
 		make_one $i "$n" || return 0
 	done
 }
 
-keys=$(for n in "$@"; do
-	if [ "$(origin "$n")" = stock ]; then echo stock; else base "$n"; fi
-done | awk '!seen[$0]++')
+keys=$(for n in "$@"; do key "$n"; done | awk '!seen[$0]++')
 for k in $keys; do
 	chain "$k" "$@" &
 	pids="$pids $!"
