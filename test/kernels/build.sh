@@ -407,7 +407,7 @@ build() {
 	out="$dir/vmlinux $dir"
 
 	# Build trees of older keys of this kernel are dead weight (and would
-	# bloat a CI cache); ccache keeps what is worth keeping.
+	# bloat a CI cache); with RL_CCACHE=1 ccache keeps their compiles.
 	if [ "${RL_KEEP_STALE:-0}" != 1 ]; then
 		local old
 		for old in "$kroot/$dname"-*; do
