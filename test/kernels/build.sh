@@ -119,7 +119,7 @@ case ${RL_CCACHE:-0} in
 esac
 # Absolute paths under $kroot (tools/objtool is built with them) are hashed
 # relative to the working directory, the same in every tree of the same
-# layout: a variant's objtool comes from ccache too.
+# layout: with RL_CCACHE=1 a variant's objtool comes from ccache too.
 export CCACHE_BASEDIR=$kroot
 mkdir -p "$CCACHE_DIR" "$kroot"
 ccache --max-size "${RL_CCACHE_SIZE:-5G}" >/dev/null
