@@ -26,7 +26,7 @@ cp "$top"/test/guest/*.sh "$top/test/guest/run" "$top/test/lib/tap.sh" \
 for f in "$top"/tools/*.awk; do
 	[ ! -f "$f" ] || cp "$f" "$build/stage/"
 done
-for t in rlctl mkmap rlfuzz; do
+for t in rlctl mkmap rlfuzz rtrun; do
 	gcc -static -O2 -Wall -o "$build/stage/$t" "$top/test/guest/$t.c"
 done
 if [ -f "$top/tools/repro/main.c" ]; then
