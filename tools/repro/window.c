@@ -188,7 +188,10 @@ static void gp_stop(struct gp_timer *g, int n, unsigned long long a,
  * The hog throttles itself, whatever sched_rt_runtime_us says (-1, or the
  * period itself, is no throttling): it spins HOG_RUN_NS of every
  * HOG_PERIOD_NS, the default RT bandwidth's share, and sleeps the rest,
- * so it cannot own its CPU.  The clock is read once per HOG_SPINS spins.
+ * so it cannot own its CPU.  Always the whole rest, even when the spin was
+ * held off (throttled, preempted, the vCPU not running) for part of it: a
+ * hog that found its period over when it looked would not sleep at all.
+ * The clock is read once per HOG_SPINS spins.
  */
 #define HOG_PERIOD_NS	1000000000ULL
 #define HOG_RUN_NS	950000000ULL
@@ -207,8 +210,7 @@ static void *hog_fn(void *arg)
 		t = now_ns();
 		if (t - start < HOG_RUN_NS)
 			continue;
-		if (t - start < HOG_PERIOD_NS)
-			sleep_ns(start + HOG_PERIOD_NS - t);
+		sleep_ns(HOG_PERIOD_NS - HOG_RUN_NS);
 		start = now_ns();
 	}
 	return NULL;
