@@ -43,8 +43,7 @@ logto() {
 }
 
 finish() {
-	local name
-	for name in ${bg_started:-}; do vm_bg_finish "$name"; done
+	[ -z "${q_pid:-}" ] || q_finish
 	diag "timing: make check $(($(date +%s) - t_all)) s"
 	echo "$((T_N - T_FAIL)) passed, $T_FAIL failed"
 	[ "$T_FAIL" -eq 0 ]
@@ -93,19 +92,36 @@ grep -E '^(fetch|build):' "$out/kernels.log" | sed 's/^/# /'
 kline() { awk -v n="$1" '$1 == n' "$out/kernels.txt"; }
 release() { cat "$1/include/config/kernel.release" 2>/dev/null; }
 
-# The accelerator, probed once for every boot (a /dev/kvm that opens but
-# cannot run a vCPU costs the probe's 20 s timeout, a boot each otherwise)
+# The accelerator, probed once for every boot, in the background beside
+# the staging below (a /dev/kvm that opens but cannot run a vCPU costs the
+# probe's 20 s timeout, a boot each otherwise): $out/accel holds the word
+# (empty: TCG, see accel.log), then accel.secs its wall time.
 accel_probe() {
-	local image
+	local image t0
+	t0=$(date +%s)
 	read -r _ image _ <<<"$(head -n 1 "$out/kernels.txt")"
-	[ -n "$image" ] || return 0
-	RL_ACCEL=$(test/lib/run-vm.sh --probe --kernel "$image" 2> "$out/accel.log") || RL_ACCEL=
-	diag "accelerator: ${RL_ACCEL:-none (see $out/accel.log)}"
+	if [ -n "$image" ]; then
+		test/lib/run-vm.sh --probe --kernel "$image" > "$out/accel" 2> "$out/accel.log" ||
+			: > "$out/accel"
+	else
+		: > "$out/accel"
+	fi
+	echo $(($(date +%s) - t0)) > "$out/accel.secs"
 }
-if [ -z "${RL_ACCEL:-}" ]; then
-	timed accel-probe accel_probe
-	[ -z "${RL_ACCEL:-}" ] || export RL_ACCEL
+accel_pid=
+if [ -n "${RL_ACCEL:-}" ]; then
+	echo "$RL_ACCEL" > "$out/accel"
+	echo 0 > "$out/accel.secs"
+else
+	accel_probe &
+	accel_pid=$!
 fi
+# accel_read: RL_ACCEL from the probe, once it is done
+accel_read() {
+	while [ ! -f "$out/accel.secs" ]; do sleep 1; done
+	RL_ACCEL=$(cat "$out/accel")
+	[ -z "$RL_ACCEL" ] || export RL_ACCEL
+}
 
 # The guest suites (test/check.tsv).  vm_stage KERNEL NAME KO: the module
 # and the guest tests into NAME's initramfs; sets image and initrd.
@@ -149,70 +165,122 @@ vm_report() {
 	fi
 }
 
-vm_suite() {
-	vm_stage "$1" "$2" "$6" || return 0
-	vm_boot "$1" "$2" "$3" "$4" "$5" "$7"
-	vm_report "$2"
+# The boots (test/check.tsv): a queue, taken in the table's order (the
+# longest boots first), two at a time once the host checks are done (one
+# beside them), a boot starting only when its module is staged (the
+# tree's right after the kernels, the DKMS package's after the deb step)
+# and when it fits in this machine's memory (less 2G) beside the one that
+# runs; the first row that can start does.  Most of a boot's time one vCPU
+# runs a shell script and the other idles, so two boots share the two
+# CPUs; the stall and cases suites size their loops from the speed measured
+# in their own boot.  Main stages (TAP lines) and writes q/NAME.ready or
+# q/NAME.skip; the queue (a background job) writes vm-NAME.rc, .secs
+# (the boot's wall time) and .start (seconds after the queue started); the
+# results are reported in the table's order after the last boot.
+q=$out/q
+mkdir -p "$q"
+q_rows=()
+while read -r -u 3 kernel name mem smp tmo kosrc append; do
+	case $kernel in '#'*|'') continue ;; esac
+	[ -n "$(kline "$kernel")" ] || continue
+	q_rows+=("$kernel $name $mem $smp $tmo $kosrc $append")
+done 3< test/check.tsv
+q_have=$(awk '/^MemTotal:/ { printf "%d", $2 / 1024 - 2048 }' /proc/meminfo)
+
+# mib SIZE: QEMU's -m SIZE (G or M) in MiB
+mib() { case $1 in *G) echo $((${1%G} * 1024)) ;; *M) echo "${1%M}" ;; *) echo "$1" ;; esac; }
+
+boot_queue() {
+	local r kernel name mem smp tmo kosrc append t_q used n slots
+	local -a pend=("${q_rows[@]}") run=() left
+	t_q=$(date +%s)
+	accel_read
+	while [ ${#pend[@]} -gt 0 ] || [ ${#run[@]} -gt 0 ]; do
+		left=()
+		for r in "${run[@]}"; do
+			read -r name mem <<<"$r"
+			[ -f "$out/vm-$name.secs" ] || left+=("$r")
+		done
+		run=("${left[@]}")
+		used=0
+		for r in "${run[@]}"; do used=$((used + ${r#* })); done
+		slots=1
+		[ -f "$q/host.done" ] && slots=2
+		n=0 left=()
+		for r in "${pend[@]}"; do
+			read -r kernel name mem smp tmo kosrc append <<<"$r"
+			if [ -f "$q/$name.skip" ]; then
+				:
+			elif [ $n = 0 ] && [ ${#run[@]} -lt $slots ] && [ -f "$q/$name.ready" ] &&
+			     { [ ${#run[@]} = 0 ] || [ $((used + $(mib "$mem"))) -le "$q_have" ]; }; then
+				n=1
+				echo $(($(date +%s) - t_q)) > "$out/vm-$name.start"
+				(
+					t0=$(date +%s)
+					read -r image initrd < "$q/$name.ready"
+					vm_boot "$kernel" "$name" "$mem" "$smp" "$tmo" "$append"
+					echo $(($(date +%s) - t0)) > "$out/vm-$name.secs"
+				) &
+				run+=("$name $(mib "$mem")")
+			else
+				left+=("$r")
+			fi
+		done
+		pend=("${left[@]}")
+		[ $n = 1 ] || sleep 1
+	done
+	wait
+	echo $(($(date +%s) - t_q)) > "$q/secs"
 }
 
-# The background lane (check.tsv's lane bg): boots that start, one after
-# another, as soon as the kernels are ready, and run beside the host checks
-# and the main sequence's boots.  Most of a boot's time one vCPU runs a
-# shell script and the other idles, so two boots share the two CPUs; the
-# stall and cases suites size their loops from the speed measured in their
-# own boot.  The lane's largest guest and the main sequence's must fit in
-# this machine's memory, else every boot runs in the main sequence.
-bg_started=
-bg_rows=$(awk '!/^#/ && NF && $7 == "bg"' test/check.tsv)
-if [ -n "$bg_rows" ]; then
-	# GiB: the largest guest of each lane, at once
-	need=$(awk '!/^#/ && NF { g = $3 + 0; if ($3 ~ /M$/) g /= 1024
-		if ($7 == "bg") { if (g > b) b = g } else if (g > f) f = g }
-		END { printf "%d", b + f + 0.999 }' test/check.tsv)
-	have=$(awk '/^MemTotal:/ { printf "%d", $2 / 1048576 - 2 }' /proc/meminfo)
-	if [ "$need" -gt "$have" ]; then
-		diag "background lane: ${need}G of guests at once, ${have}G to spare: every boot in the main sequence"
-		bg_rows=
-	fi
-fi
-bg_boots=()
-while read -r -u 3 kernel name mem smp tmo kosrc _ append; do
-	[ -n "$kernel" ] && [ -n "$(kline "$kernel")" ] || continue
-	if [ "$kosrc" != tree ]; then
-		nok "$name: a background boot takes the tree's module (check.tsv: $kosrc)"
-		continue
-	fi
-	vm_stage "$kernel" "$name" "$kosrc" || continue
-	mv "$initrd" "$out/bg-$name.cpio.gz"
-	bg_boots+=("$kernel $name $mem $smp $tmo $image $append")
-	bg_started="$bg_started $name"
-done 3<<<"$bg_rows"
-bg_lane() {
-	local b kernel name mem smp tmo t0 append
-	for b in "${bg_boots[@]}"; do
-		read -r kernel name mem smp tmo image append <<<"$b"
-		initrd=$out/bg-$name.cpio.gz
-		t0=$(date +%s)
-		vm_boot "$kernel" "$name" "$mem" "$smp" "$tmo" "$append"
-		echo $(($(date +%s) - t0)) > "$out/vm-$name.secs"
+# q_stage KOSRC: stage the rows whose module is KOSRC's (tree or deb)
+q_stage() {
+	local r kernel name mem smp tmo kosrc append
+	for r in "${q_rows[@]}"; do
+		read -r kernel name mem smp tmo kosrc append <<<"$r"
+		[ "$kosrc" = "$1" ] || continue
+		case $kosrc in
+		tree | deb) ;;
+		*) nok "$name: check.tsv's module is tree or deb, not $kosrc" ;;
+		esac
+		if vm_stage "$kernel" "$name" "$kosrc"; then
+			echo "$image $initrd" > "$q/$name.ready"
+		else
+			touch "$q/$name.skip"
+		fi
 	done
 }
-if [ -n "$bg_started" ]; then
-	bg_lane &
-	bg_pid=$!
-	diag "background lane:$bg_started"
-fi
 
-# vm_bg_finish NAME: wait for the background lane and report NAME (once)
-vm_bg_finish() {
-	local name=$1
-	[ ! -f "$out/vm-$name.reported" ] || return 0
-	touch "$out/vm-$name.reported"
-	[ -z "${bg_pid:-}" ] || wait "$bg_pid"
-	bg_pid=
-	vm_report "$name"
-	diag "timing: guest $name $(cat "$out/vm-$name.secs" 2>/dev/null || echo '?') s (background lane)"
+# q_finish: no more rows (the ones never staged are skipped), both slots
+# open; wait for the queue, then every boot's results in the table's order
+q_finish() {
+	local r name
+	[ -n "${q_pid:-}" ] || return 0
+	for r in "${q_rows[@]}"; do
+		read -r _ name _ <<<"$r"
+		[ -f "$q/$name.ready" ] || touch "$q/$name.skip"
+	done
+	touch "$q/host.done"
+	wait "$q_pid"
+	q_pid=
+	for r in "${q_rows[@]}"; do
+		read -r _ name _ <<<"$r"
+		[ -f "$q/$name.ready" ] || continue
+		vm_report "$name"
+		diag "timing: guest $name $(cat "$out/vm-$name.secs") s (from +$(cat "$out/vm-$name.start") s)"
+	done
+	diag "timing: guests $(cat "$q/secs") s (the queue, from the kernels to its last boot)"
 }
+
+boot_queue &
+q_pid=$!
+q_stage tree
+if [ -n "$accel_pid" ]; then
+	wait "$accel_pid"
+	accel_read
+	diag "accelerator: ${RL_ACCEL:-none (see $out/accel.log)}"
+	diag "timing: accel-probe $(cat "$out/accel.secs") s (beside the staging)"
+fi
 
 # Static checks: the module against every kernel's headers, W=1 and sparse,
 # in a copy of the tree (one build directory a kernel).
@@ -311,6 +379,8 @@ done 3< "$out/kernels.txt"
 RL_DEB_KDIRS=${debkdirs# } RL_DEB_OUT=$out/deb-ko RL_DEB_LOGS=$out/deb \
 	timed deb logto "$out/deb.log" bash test/deb.sh check
 relay deb "$out/deb.log"
+# the boots that take the module the package built
+q_stage deb
 
 # One schema (tools/columns): no tracked file but it spells the CSV's header
 # (of 20, 21, 24 or 25 columns); rlab-repro's is generated from it.  That
@@ -339,16 +409,9 @@ relay repro "$out/repro.log"
 timed classify logto "$out/classify.log" bash test/classify.sh
 relay classify "$out/classify.log"
 
-# The boots of the main sequence, then the background ones' results
-while read -r -u 3 kernel name mem smp tmo kosrc _ append; do
-	case $kernel in '#'*|'') continue ;; esac
-	[ -n "$(kline "$kernel")" ] || continue
-	case " $bg_started " in *" $name "*) continue ;; esac
-	timed "guest $name" vm_suite "$kernel" "$name" "$mem" "$smp" "$tmo" "$kosrc" "$append"
-done 3< test/check.tsv
-for name in $bg_started; do
-	vm_bg_finish "$name"
-done
+# every host check is done: the queue's second slot opens
+touch "$q/host.done"
+q_finish
 
 report_test() {
 	local args=()
