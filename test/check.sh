@@ -165,25 +165,31 @@ vm_report() {
 	fi
 }
 
-# The boots (test/check.tsv): a queue, taken in the table's order (the
-# longest boots first), two at a time once the host checks are done (one
-# beside them), a boot starting only when its module is staged (the
-# tree's right after the kernels, the DKMS package's after the deb step)
-# and when it fits in this machine's memory (less 2G) beside the one that
-# runs; the first row that can start does.  Most of a boot's time one vCPU
-# runs a shell script and the other idles, so two boots share the two
-# CPUs; the stall and cases suites size their loops from the speed measured
-# in their own boot.  Main stages (TAP lines) and writes q/NAME.ready or
-# q/NAME.skip; the queue (a background job) writes vm-NAME.rc, .secs
-# (the boot's wall time) and .start (seconds after the queue started); the
-# results are reported in the table's order after the last boot.
+# The boots (test/check.tsv): a queue, taken in the table's order, two at
+# a time once the host checks are done (one beside them).  A boot starts
+# when its module is staged (the tree's right after the kernels, the DKMS
+# package's after the deb step), when it fits in this machine's memory
+# (less 2G) beside the one that runs, and when no boot of its group runs;
+# the first row that can start does.  Most of a boot's time one vCPU runs
+# a shell script and the other idles, so two boots share the two CPUs; a
+# group's boots keep both busy at once (check.tsv says which).  The stall
+# and cases suites size their loops from the speed measured in their own
+# boot.  Main stages (TAP lines) and writes q/NAME.ready or q/NAME.skip;
+# the queue (a background job) writes vm-NAME.rc, .secs (the boot's wall
+# time) and .start (seconds after the queue started); the results are
+# reported in the table's order after the last boot.
 q=$out/q
 mkdir -p "$q"
 q_rows=()
-while read -r -u 3 kernel name mem smp tmo kosrc append; do
+while read -r -u 3 kernel name mem smp tmo kosrc group append; do
 	case $kernel in '#'*|'') continue ;; esac
 	[ -n "$(kline "$kernel")" ] || continue
-	q_rows+=("$kernel $name $mem $smp $tmo $kosrc $append")
+	# a row make check cannot run as written fails, and is not booted
+	if ! match "$mem $smp $tmo $kosrc $group" '[1-9][0-9]*[GM] [1-9][0-9]* [1-9][0-9]* \(tree\|deb\) \(-\|[a-z][a-z0-9]*\)'; then
+		nok "$name: check.tsv's row: mem smp timeout ko group as N[GM] N N tree|deb -|WORD, not '$mem $smp $tmo $kosrc $group'"
+		continue
+	fi
+	q_rows+=("$kernel $name $mem $smp $tmo $kosrc $group $append")
 done 3< test/check.tsv
 q_have=$(awk '/^MemTotal:/ { printf "%d", $2 / 1024 - 2048 }' /proc/meminfo)
 
@@ -191,28 +197,33 @@ q_have=$(awk '/^MemTotal:/ { printf "%d", $2 / 1024 - 2048 }' /proc/meminfo)
 mib() { case $1 in *G) echo $((${1%G} * 1024)) ;; *M) echo "${1%M}" ;; *) echo "$1" ;; esac; }
 
 boot_queue() {
-	local r kernel name mem smp tmo kosrc append t_q used n slots
+	local r kernel name mem smp tmo kosrc group append t_q used n slots busy
 	local -a pend=("${q_rows[@]}") run=() left
 	t_q=$(date +%s)
 	accel_read
 	while [ ${#pend[@]} -gt 0 ] || [ ${#run[@]} -gt 0 ]; do
 		left=()
 		for r in "${run[@]}"; do
-			read -r name mem <<<"$r"
+			read -r name _ <<<"$r"
 			[ -f "$out/vm-$name.secs" ] || left+=("$r")
 		done
 		run=("${left[@]}")
-		used=0
-		for r in "${run[@]}"; do used=$((used + ${r#* })); done
+		# the running boots' memory (MiB) and groups
+		used=0 busy=
+		for r in "${run[@]}"; do
+			read -r _ mem group <<<"$r"
+			used=$((used + mem)) busy="$busy $group"
+		done
 		slots=1
 		[ -f "$q/host.done" ] && slots=2
 		n=0 left=()
 		for r in "${pend[@]}"; do
-			read -r kernel name mem smp tmo kosrc append <<<"$r"
+			read -r kernel name mem smp tmo kosrc group append <<<"$r"
 			if [ -f "$q/$name.skip" ]; then
 				:
 			elif [ $n = 0 ] && [ ${#run[@]} -lt $slots ] && [ -f "$q/$name.ready" ] &&
-			     { [ ${#run[@]} = 0 ] || [ $((used + $(mib "$mem"))) -le "$q_have" ]; }; then
+			     { [ ${#run[@]} = 0 ] || [ $((used + $(mib "$mem"))) -le "$q_have" ]; } &&
+			     { [ "$group" = - ] || [[ " $busy " != *" $group "* ]]; }; then
 				n=1
 				echo $(($(date +%s) - t_q)) > "$out/vm-$name.start"
 				(
@@ -221,7 +232,7 @@ boot_queue() {
 					vm_boot "$kernel" "$name" "$mem" "$smp" "$tmo" "$append"
 					echo $(($(date +%s) - t0)) > "$out/vm-$name.secs"
 				) &
-				run+=("$name $(mib "$mem")")
+				run+=("$name $(mib "$mem") $group")
 			else
 				left+=("$r")
 			fi
@@ -235,14 +246,10 @@ boot_queue() {
 
 # q_stage KOSRC: stage the rows whose module is KOSRC's (tree or deb)
 q_stage() {
-	local r kernel name mem smp tmo kosrc append
+	local r kernel name kosrc
 	for r in "${q_rows[@]}"; do
-		read -r kernel name mem smp tmo kosrc append <<<"$r"
+		read -r kernel name _ _ _ kosrc _ <<<"$r"
 		[ "$kosrc" = "$1" ] || continue
-		case $kosrc in
-		tree | deb) ;;
-		*) nok "$name: check.tsv's module is tree or deb, not $kosrc" ;;
-		esac
 		if vm_stage "$kernel" "$name" "$kosrc"; then
 			echo "$image $initrd" > "$q/$name.ready"
 		else
@@ -281,6 +288,25 @@ if [ -n "$accel_pid" ]; then
 	diag "accelerator: ${RL_ACCEL:-none (see $out/accel.log)}"
 	diag "timing: accel-probe $(cat "$out/accel.secs") s (beside the staging)"
 fi
+
+# make matrix's machinery, without its long boots: a guest that prints
+# nothing is stopped by run-vm.sh --idle (exit 125) long before the
+# timeout, and the table shows the boots that wrote no row.  The guest
+# sleeps (a halted vCPU costs the host nothing), so it runs beside the
+# rest from here; idle_test reports it at the end.
+idle_run() {
+	local image initrd rc=0 t0
+	read -r _ image _ <<<"$(head -n 1 "$out/kernels.txt")"
+	for initrd in "$out"/*.cpio.gz; do break; done
+	[ -n "$image" ] && [ -f "$initrd" ] || return 0
+	t0=$(date +%s)
+	test/lib/run-vm.sh --kernel "$image" --initrd "$initrd" --out "$out/vm-idle" \
+		--smp 1 --timeout 600 --idle 15 --append "rdinit=/bin/sleep -- 3600" \
+		2> "$out/vm-idle.err" || rc=$?
+	echo "$rc $(($(date +%s) - t0))" > "$out/vm-idle.rc"
+}
+idle_run &
+idle_pid=$!
 
 # Static checks: the module against every kernel's headers, W=1 and sparse,
 # in a copy of the tree (one build directory a kernel).
@@ -462,20 +488,13 @@ patches_source_test() {
 }
 timed patches-sources patches_source_test
 
-# make matrix's machinery, without its long boots: a guest that prints
-# nothing is stopped by run-vm.sh --idle (exit 125) long before the
-# timeout, and the table shows the boots that wrote no row.
 idle_test() {
-	local image initrd rc=0 t0
-	read -r _ image _ <<<"$(head -n 1 "$out/kernels.txt")"
-	for initrd in "$out"/*.cpio.gz; do break; done
-	[ -n "$image" ] && [ -f "$initrd" ] || return 0
-	t0=$(date +%s)
-	test/lib/run-vm.sh --kernel "$image" --initrd "$initrd" --out "$out/vm-idle" \
-		--smp 1 --timeout 600 --idle 15 --append "rdinit=/bin/sleep -- 3600" \
-		2> "$out/vm-idle.err" || rc=$?
+	local rc secs
+	wait "$idle_pid"
+	[ -f "$out/vm-idle.rc" ] || return 0
+	read -r rc secs < "$out/vm-idle.rc"
 	check "run-vm --idle 15: a silent guest is stopped (exit 125, got $rc)" [ "$rc" -eq 125 ]
-	check "  well before the 600 s timeout ($(($(date +%s) - t0)) s)" [ $(($(date +%s) - t0)) -lt 300 ]
+	check "  well before the 600 s timeout ($secs s)" [ "$secs" -lt 300 ]
 	check "  and says why" grep -q 'no output on ttyS1 for 15 s' "$out/vm-idle.err"
 }
 timed idle idle_test
