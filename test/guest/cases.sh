@@ -69,7 +69,11 @@ cases_one() {
 	# the walk is 10x the idle window's longest grace period (at most 3
 	# more runs; within MemAvailable less 512 MB, buckets: up to 2x the
 	# entries); there, one section holds grace periods: gp max above idle.
-	_n=$_n0 _try=0
+	# An idle window above 100 ms and 10x the quietest this case has read
+	# is the host's noise (2026-12-03: 1.2 s against 20-64 ms at 4.5M
+	# htab_timer elements, beside another guest, which then sized the walk
+	# for the stall timeout's cap): that size runs once more first.
+	_n=$_n0 _try=0 _qmin= _again=
 	while :; do
 		_d=$(cases_col "$_r" 13)
 		_gp=$(cases_col "$_r" 18)
@@ -78,6 +82,7 @@ cases_one() {
 			diag "$_c: no grace-period timing here (one CPU?)"
 			break
 		fi
+		[ -n "$_qmin" ] && [ "$_qmin" -le "$_idle" ] || _qmin=$_idle
 		diag "$_c: $_n, walk ${_d:-untimed} ns, gp max $_gp ns against $_idle ns idle, stalls $(cases_col "$_r" 19-20)"
 		# long enough: 10x (20x) the idle window, or as long as the
 		# stall timeout lets it be (below; 0.8 of that, as the sizing
@@ -116,12 +121,16 @@ cases_one() {
 				print x
 			}' /proc/meminfo)
 		_try=$((_try + 1))
+		if [ -z "$_again" ] && [ $_try -le 3 ] && [ "$_idle" -gt 100000000 ] &&
+		   [ "$_idle" -gt $((10 * _qmin)) ]; then
+			diag "$_c: an idle window of $_idle ns, 10x this case's quietest ($_qmin ns): the host's noise; $_n once more"
+			_again=1 _m=$_n
 		# Out of memory or of runs, the claim is untested: a failure,
 		# not a pass with nothing asserted (the sizing above already
 		# scales from the last run's measured cost; what stops it is
 		# the guest's memory, or a cost per entry that grows with the
 		# size: give the guest more memory)
-		if [ "$_m" -le "$_n" ] || [ $_try -gt 3 ]; then
+		elif [ "$_m" -le "$_n" ] || [ $_try -gt 3 ]; then
 			nok "$_c: the walk reaches ${_x}x the idle window ($_idle ns) and $_min ns" \
 				"(at $_n: ${_d:-untimed} ns; memory allows $_m, $((_try - 1)) more runs done)"
 			break
