@@ -95,7 +95,8 @@ release() { cat "$1/include/config/kernel.release" 2>/dev/null; }
 # The accelerator, probed once for every boot, in the background beside
 # the staging below (a /dev/kvm that opens but cannot run a vCPU costs the
 # probe's 20 s timeout, a boot each otherwise): $out/accel holds the word
-# (empty: TCG, see accel.log), then accel.secs its wall time.
+# run-vm.sh printed (empty if the probe failed: each boot then chooses
+# itself, see accel.log), then accel.secs its wall time.
 accel_probe() {
 	local image t0
 	t0=$(date +%s)
