@@ -159,8 +159,6 @@ vm_boot() {
 # vm_report NAME: what the boot said, as our own TAP lines
 vm_report() {
 	local name=$1
-	[ ! -d "$out/vm-$name.oops" ] ||
-		diag "$name: booted twice: the first boot died of an int3 oops in the kernel's text patching under TCG ($out/vm-$name.oops/console.log)"
 	diag "$name: $(grep '^vm:' "$out/vm-$name.err") (run-vm exit $(cat "$out/vm-$name.rc"))"
 	if ! relay "$name" "$out/vm-$name/out.log"; then
 		diag "$name: console tail:"
@@ -195,20 +193,6 @@ while read -r -u 3 kernel name mem smp tmo kosrc group append; do
 	q_rows+=("$kernel $name $mem $smp $tmo $kosrc $group $append")
 done 3< test/check.tsv
 q_have=$(awk '/^MemTotal:/ { printf "%d", $2 / 1024 - 2048 }' /proc/meminfo)
-
-# poke_oops NAME: NAME's boot failed under TCG with "Oops: int3" in the
-# kernel's text patching.  The stock 7.2 kernel's int3-based patching
-# (smp_text_poke_batch_finish()) under two-vCPU TCG now and then leaves
-# an int3 that no patch claims on the other vCPU: at boot on 2026-12-01,
-# in t_trace's tracepoint enabling on 2026-12-03 (one sid boot of 8 that
-# day), neither in the suites' code.  Such a boot runs once more and the
-# report says so (the first boot's logs in vm-NAME.oops/); a second one
-# fails as any boot does.
-poke_oops() {
-	[ "${RL_ACCEL:-}" = tcg ] && [ "$(cat "$out/vm-$1.rc")" != 0 ] &&
-		grep -q 'Oops: int3' "$out/vm-$1/console.log" 2>/dev/null &&
-		grep -q 'text_poke' "$out/vm-$1/console.log"
-}
 
 # mib SIZE: QEMU's -m SIZE (G or M) in MiB
 mib() { case $1 in *G) echo $((${1%G} * 1024)) ;; *M) echo "${1%M}" ;; *) echo "$1" ;; esac; }
@@ -247,11 +231,6 @@ boot_queue() {
 					t0=$(date +%s)
 					read -r image initrd < "$q/$name.ready"
 					vm_boot "$kernel" "$name" "$mem" "$smp" "$tmo" "$append"
-					if poke_oops "$name"; then
-						mv "$out/vm-$name" "$out/vm-$name.oops"
-						mv "$out/vm-$name.err" "$out/vm-$name.oops.err"
-						vm_boot "$kernel" "$name" "$mem" "$smp" "$tmo" "$append"
-					fi
 					echo $(($(date +%s) - t0)) > "$out/vm-$name.secs"
 				) &
 				run+=("$name $(mib "$mem") $group")

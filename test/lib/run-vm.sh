@@ -90,6 +90,15 @@ if [ -n "$probe" ]; then
 	echo "$accel"
 	exit 0
 fi
+# TCG needs QEMU 10.0 or later: 7.2 runs guest code that the guest kernel's
+# text patching has just replaced (test/lib/deps.sh; docs/methods.md,
+# "QEMU").  RL_QEMU_ANY=1 boots an older one anyway, to see that.
+if [ "$accel" = tcg ] && [ -z "${RL_QEMU_ANY:-}" ]; then
+	qver=$("$qemu" --version | sed -n '1s/^QEMU emulator version \([0-9][0-9.]*\).*/\1/p')
+	[ -n "$qver" ] || die "cannot read the version of $qemu"
+	[ "${qver%%.*}" -ge 10 ] ||
+		die "$qemu is QEMU $qver: TCG needs 10.0 or later (bash test/lib/deps.sh installs it)"
+fi
 mkdir -p "$out"
 rm -f "$out"/console.log "$out"/out.log "$out"/qemu.err "$out"/idle
 [ -z "$icount" ] || [ "$accel" = tcg ] || die "--icount needs TCG"
