@@ -7,15 +7,17 @@
 # every CPU serialized between the steps (text_poke_bp(); on 7.2
 # smp_text_poke_batch_finish()).  An emulator that goes on running its
 # translation of the old bytes on a vCPU meets an int3 that no patch
-# claims: "Oops: int3", or a hang.  QEMU 7.2's TCG does that within 3 to
-# 45 s of this loop on two vCPUs (stock 6.1 hangs, 6.12 and 7.2 oops;
-# docs/methods.md, "QEMU"), and every suite that enables a tracepoint
-# depends on it not happening.  For rl.textpoke_secs= seconds (default
-# 60), both CPUs stay busy (on each a spinning shell and one that wakes
-# every 200 us) while the loop enables and disables the sched, timer,
-# irq, workqueue and rcu events.
+# claims: "Oops: int3", or a hang.  Every suite that enables a tracepoint
+# depends on that not happening, and QEMU 7.2's TCG does it within seconds
+# of this loop on two vCPUs (stock 6.1 hangs, 6.12 and 7.2 oops;
+# docs/methods.md, "QEMU").  For rl.textpoke_secs= seconds (default 30)
+# a shell on each CPU wakes every 200 us (timer, wakeup and scheduler
+# paths, which the events patch, run on every CPU; a busy spinner beside
+# it made the failure slower to come: 27-45 s against 0.5-7 s) while the
+# loop enables and disables the sched, timer, irq, workqueue and rcu
+# events.
 suite_textpoke() {
-	_secs=${RL_TEXTPOKE_SECS:-60}
+	_secs=${RL_TEXTPOKE_SECS:-30}
 	T=/sys/kernel/tracing
 	diag "textpoke: $_secs s of tracepoint toggling on $(nproc) CPUs"
 	kclear
@@ -27,8 +29,6 @@ suite_textpoke() {
 	echo > $T/trace
 	_pids=
 	for _c in $(seq 0 $(($(nproc) - 1))); do
-		taskset -c "$_c" sh -c 'while :; do :; done' &
-		_pids="$_pids $!"
 		taskset -c "$_c" sh -c 'while :; do usleep 200; done' &
 		_pids="$_pids $!"
 	done
