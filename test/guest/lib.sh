@@ -6,6 +6,13 @@ P=/sys/module/reuseport_lab/parameters
 KO=/lab/reuseport_lab.ko
 . /lab/tap.sh
 
+# No comm recording when a trace event is enabled: it hooks sched_switch
+# and sched_wakeup, so enabling any event (the module's, a kprobe's)
+# patches the scheduler's hot text while the other vCPU runs it, and TCG
+# gets that wrong now and then (QEMU 7.2 often, 10.0 rarely): "Oops: int3"
+# or a hang (docs/methods.md, "QEMU").  Trace lines show <...> as the comm.
+echo 0 > /sys/kernel/tracing/options/record-cmd 2>/dev/null
+
 # expect OUTCOME WORD...: one control write gives OUTCOME (OK or an errno)
 expect() {
 	_want=$1
