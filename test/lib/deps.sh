@@ -13,10 +13,11 @@ pkgs="linux-headers-amd64 linux-source-6.1 qemu-system-x86
       busybox-static kmod cpio dkms sparse gnuplot-nox xz-utils zstd dwarves
       gcc make libc6-dev bc flex bison libelf-dev libssl-dev ccache perl patch
       libbpf-dev zlib1g-dev libzstd-dev"
-# QEMU 10.0 or later: bookworm's 7.2 under TCG, with two vCPUs, runs guest
-# code that the guest kernel's text patching has just replaced (its int3:
-# "Oops: int3" on 7.2, a hang on 6.1, seconds into toggling tracepoints;
-# docs/methods.md, "QEMU").  bookworm-backports has 10.0.
+# QEMU 10.0 or later: under TCG with two vCPUs, QEMU now and then runs
+# guest code that the guest kernel's text patching has just replaced (its
+# int3: "Oops: int3", or a hang), 7.2 far more often than 10.0 in a loop
+# that toggles tracepoints (docs/methods.md, "QEMU").
+# bookworm-backports has 10.0.
 qemu_min=1:10.0
 qemu_bpo=
 qv=$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null || :)

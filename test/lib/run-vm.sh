@@ -91,8 +91,8 @@ if [ -n "$probe" ]; then
 	exit 0
 fi
 # TCG needs QEMU 10.0 or later: 7.2 runs guest code that the guest kernel's
-# text patching has just replaced (test/lib/deps.sh; docs/methods.md,
-# "QEMU").  RL_QEMU_ANY=1 boots an older one anyway, to see that.
+# text patching has just replaced far more often (test/lib/deps.sh;
+# docs/methods.md, "QEMU").  RL_QEMU_ANY=1 boots an older one anyway.
 if [ "$accel" = tcg ] && [ -z "${RL_QEMU_ANY:-}" ]; then
 	qver=$("$qemu" --version | sed -n '1s/^QEMU emulator version \([0-9][0-9.]*\).*/\1/p')
 	[ -n "$qver" ] || die "cannot read the version of $qemu"
