@@ -355,7 +355,7 @@ t_trace() {
 	load
 	T=/sys/kernel/tracing
 	check "events exist" [ -d $T/events/reuseport_lab/rl_free_begin -a -d $T/events/reuseport_lab/rl_free_end ]
-	check "  comm recording is off: enabling them patches no scheduler text (lib.sh)" \
+	check "  comm recording is off (lib.sh): enabling them hooks no sched_switch or sched_wakeup" \
 		[ "$(cat $T/options/record-cmd)" = 0 ]
 	echo > $T/trace
 	echo 1 > $T/events/reuseport_lab/enable
