@@ -166,8 +166,9 @@ vm_report() {
 	fi
 }
 
-# The boots (test/check.tsv): a queue, taken in the table's order, two at
-# a time once the host checks are done (one beside them).  A boot starts
+# The boots (test/check.tsv): a queue, taken in the table's order, one at
+# a time beside the deb step (the first host check) and two after it
+# (q/open2), while the rest of the host checks run at nice 19.  A boot starts
 # when its module is staged (the tree's right after the kernels, the DKMS
 # package's after the deb step), when it fits in this machine's memory
 # (less 2G) beside the one that runs, and when no boot of its group runs;
@@ -216,7 +217,7 @@ boot_queue() {
 			used=$((used + mem)) busy="$busy $group"
 		done
 		slots=1
-		[ -f "$q/host.done" ] && slots=2
+		[ -f "$q/open2" ] && slots=2
 		n=0 left=()
 		for r in "${pend[@]}"; do
 			read -r kernel name mem smp tmo kosrc group append <<<"$r"
@@ -260,7 +261,7 @@ q_stage() {
 }
 
 # q_finish: no more rows (the ones never staged are skipped), both slots
-# open; wait for the queue, then every boot's results in the table's order
+# open (already, unless the deb step was never reached); wait for the queue, then every boot's results in the table's order
 q_finish() {
 	local r name
 	[ -n "${q_pid:-}" ] || return 0
@@ -268,7 +269,7 @@ q_finish() {
 		read -r _ name _ <<<"$r"
 		[ -f "$q/$name.ready" ] || touch "$q/$name.skip"
 	done
-	touch "$q/host.done"
+	touch "$q/open2"
 	wait "$q_pid"
 	q_pid=
 	for r in "${q_rows[@]}"; do
@@ -308,6 +309,29 @@ idle_run() {
 }
 idle_run &
 idle_pid=$!
+
+# The Debian packages: make deb, install, DKMS builds for every stock kernel
+# of the run (the .ko of each goes to $out/deb-ko/<release>/), purge.
+debkdirs=
+while read -r -u 3 name _ kdir; do
+	case $(awk -v n="$name" '$1 == n { print $2 }' test/kernels/kernels.tsv) in
+	stock) debkdirs="$debkdirs $(release "$kdir"):$kdir" ;;
+	esac
+done 3< "$out/kernels.txt"
+RL_DEB_KDIRS=${debkdirs# } RL_DEB_OUT=$out/deb-ko RL_DEB_LOGS=$out/deb \
+	timed deb logto "$out/deb.log" bash test/deb.sh check
+relay deb "$out/deb.log"
+# the boots that take the module the package built
+q_stage deb
+
+# The second slot opens now: the host checks left are the compiles and
+# host-side tests that no boot waits for, and they run at nice 19 beside
+# two boots, so that a guest's vCPU, which times grace periods, gets its
+# CPU when it wants it and they take what the boots leave (most boots keep
+# one vCPU busy, the other idle).  The boots (the queue, started above)
+# keep nice 0.
+touch "$q/open2"
+renice -n 19 -p $$ > /dev/null
 
 # Static checks: the module against every kernel's headers, W=1 and sparse,
 # in a copy of the tree (one build directory a kernel).
@@ -395,20 +419,6 @@ dkms_test() {
 }
 timed dkms dkms_test
 
-# The Debian packages: make deb, install, DKMS builds for every stock kernel
-# of the run (the .ko of each goes to $out/deb-ko/<release>/), purge.
-debkdirs=
-while read -r -u 3 name _ kdir; do
-	case $(awk -v n="$name" '$1 == n { print $2 }' test/kernels/kernels.tsv) in
-	stock) debkdirs="$debkdirs $(release "$kdir"):$kdir" ;;
-	esac
-done 3< "$out/kernels.txt"
-RL_DEB_KDIRS=${debkdirs# } RL_DEB_OUT=$out/deb-ko RL_DEB_LOGS=$out/deb \
-	timed deb logto "$out/deb.log" bash test/deb.sh check
-relay deb "$out/deb.log"
-# the boots that take the module the package built
-q_stage deb
-
 # One schema (tools/columns): no tracked file but it spells the CSV's header
 # (of 20, 21, 24 or 25 columns); rlab-repro's is generated from it.  That
 # each writer's CSV has the schema's header: repro.sh (rlab-repro, and
@@ -436,8 +446,6 @@ relay repro "$out/repro.log"
 timed classify logto "$out/classify.log" bash test/classify.sh
 relay classify "$out/classify.log"
 
-# every host check is done: the queue's second slot opens
-touch "$q/host.done"
 q_finish
 
 report_test() {
