@@ -478,7 +478,9 @@ t_reset_hog() {
 	# the race's window: 'hog 1' while the teardown runs, proved by the
 	# state read after it (still freeing); the teardown sized for ~2 s from
 	# batch:1's ns/slot in this boot, then larger until the window is hit
-	n1=$(window_slots 2000000000 batch:1 4000000 16000000)
+	# (a floor of 4M slots made it 23 s on the debug kernel, 5.7 us a
+	# slot; under TCG, 240-520 ns, 2 s is 3.9M-8.4M)
+	n1=$(window_slots 2000000000 batch:1 200000 16000000)
 	for n in $n1 $((n1 * 4)); do
 		rlctl alloc $n >/dev/null
 		rlctl free batch:1 nowait >/dev/null
@@ -691,11 +693,13 @@ t_reset() {
 # eintr_one WHAT COMMAND...: under the hog, a 2M-slot batch:1 teardown
 # (started by COMMAND itself for free) that COMMAND waits for; SIGUSR1
 # while it is blocked in its write gives EINTR, and the teardown goes on
+# eintr_one WHAT SLOTS CMD...: CMD blocks in its write on a teardown of
+# SLOTS that the hog holds back; a signal ends it with EINTR
 eintr_one() {
-	_what=$1
-	shift
+	_what=$1 _slots=$2
+	shift 2
 	rlctl hog 1 >/dev/null
-	rlctl alloc 2000000 >/dev/null
+	rlctl alloc "$_slots" >/dev/null
 	[ "$_what" = free ] || rlctl free batch:1 nowait >/dev/null
 	rlctl "$@" > /tmp/eintr.out &
 	w=$!
@@ -712,18 +716,23 @@ t_eintr() {
 	diag "a signal interrupts wait"
 	load
 	# Unbound work on CPU 1 with a FIFO hog there: batch:1 yields at every
-	# slot and only runs while the hog rests or a throttle holds it back.
+	# slot and only runs while the hog rests or a throttle holds it back,
+	# so a teardown of ~1 s at full speed (2M slots at most: 1.9M-2M
+	# under TCG, 240-520 ns a slot; ~175K on the debug kernel, 5.7 us)
+	# lasts far longer than the window, and the wait after 'hog off'
+	# about 1 s.
+	ne=$(window_slots 1000000000 batch:1 100000 2000000)
 	old=$(cat /sys/devices/virtual/workqueue/cpumask)
 	echo 2 > /sys/devices/virtual/workqueue/cpumask
-	eintr_one wait wait
+	eintr_one wait "$ne" wait
 	# free (without nowait) waits the same way
-	eintr_one free free batch:1
+	eintr_one free "$ne" free batch:1
 
 	# reset: only a fatal signal interrupts its wait, and then it resets
 	# nothing (-EINTR before the free and the clearing of results).  reset
 	# stops the hog first, so the teardown is sized to outlast the kill
 	# at full speed: ~3 s from batch:1's ns/slot in this boot.
-	n=$(mem_cap "$(window_slots 3000000000 batch:1 2000000 100000000)")
+	n=$(mem_cap "$(window_slots 3000000000 batch:1 200000 100000000)")
 	diag "$(last_row)"
 	rows=$(($(wc -l < $D/results) - 1))
 	expect OK alloc $n
