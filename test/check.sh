@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make check: install what is missing, fetch and build the kernels make
-# check runs (test/kernels/kernels.tsv, column check), build the module
-# against each with W=1 and sparse, run checkpatch, modinfo, DKMS and the
-# Debian packages on the host, rlab-repro on the host's own kernel, then the
-# guest suites of test/check.tsv in QEMU.  Prints TAP-like lines and ends
-# with "N passed, N failed".
+# check runs (test/kernels/kernels.tsv, column check), then the guest
+# suites of test/check.tsv in QEMU, as a queue, beside the host checks: the
+# Debian packages (whose DKMS builds two boots load) and rlab-repro on the
+# host's own kernel first, then at nice 19 the module against each kernel
+# with W=1 and sparse, checkpatch, modinfo, i386, DKMS by hand.  Prints
+# TAP-like lines and ends with "N passed, N failed".
 #
 # Environment: RL_OUT (logs, default out/check), RL_CACHE (kernels, sources),
 # RL_CHECK_KERNELS (the kernels to run, default those of the table),
@@ -261,7 +262,7 @@ q_stage() {
 }
 
 # q_finish: no more rows (the ones never staged are skipped), both slots
-# open (already, unless the deb step was never reached); wait for the queue, then every boot's results in the table's order
+# open; wait for the queue, then every boot's results in the table's order
 q_finish() {
 	local r name
 	[ -n "${q_pid:-}" ] || return 0
@@ -310,6 +311,14 @@ idle_run() {
 idle_run &
 idle_pid=$!
 
+# rlab-repro on the host's own kernel (natively, no module), beside the
+# deb step and before the second slot opens: its -H runs a SCHED_FIFO hog
+# (priority 50, 950 ms of every second) that no nice holds back, and its
+# timing threads run at SCHED_FIFO 51: not beside two boots that time
+# grace periods.  Its lines are printed after the deb step's.
+timed repro logto "$out/repro.log" bash test/repro.sh > "$out/repro.tap" &
+repro_pid=$!
+
 # The Debian packages: make deb, install, DKMS builds for every stock kernel
 # of the run (the .ko of each goes to $out/deb-ko/<release>/), purge.
 debkdirs=
@@ -323,9 +332,13 @@ RL_DEB_KDIRS=${debkdirs# } RL_DEB_OUT=$out/deb-ko RL_DEB_LOGS=$out/deb \
 relay deb "$out/deb.log"
 # the boots that take the module the package built
 q_stage deb
+wait "$repro_pid"
+cat "$out/repro.tap"
+relay repro "$out/repro.log"
 
 # The second slot opens now: the host checks left are the compiles and
-# host-side tests that no boot waits for, and they run at nice 19 beside
+# tests that no boot waits for and that run no real-time thread (the
+# classifier, on fixture logs), and they run at nice 19 beside
 # two boots, so that a guest's vCPU, which times grace periods, gets its
 # CPU when it wants it and they take what the boots leave (most boots keep
 # one vCPU busy, the other idle).  The boots (the queue, started above)
@@ -437,10 +450,6 @@ schema_test() {
 		sh -c 'make -s -C tools repro/columns.h && [ "$(sed -n "s/^#define CSV_HEADER \"\(.*\)\"$/\1/p" tools/repro/columns.h)" = "$(test/lib/columns.sh)" ]'
 }
 timed schema schema_test
-
-# rlab-repro on the host's own kernel (natively, no module)
-timed repro logto "$out/repro.log" bash test/repro.sh
-relay repro "$out/repro.log"
 
 # the kernel-log classifier (rlab-repro -S and -B) on fixture logs
 timed classify logto "$out/classify.log" bash test/classify.sh

@@ -690,11 +690,10 @@ t_reset() {
 	unload
 }
 
-# eintr_one WHAT COMMAND...: under the hog, a 2M-slot batch:1 teardown
-# (started by COMMAND itself for free) that COMMAND waits for; SIGUSR1
-# while it is blocked in its write gives EINTR, and the teardown goes on
-# eintr_one WHAT SLOTS CMD...: CMD blocks in its write on a teardown of
-# SLOTS that the hog holds back; a signal ends it with EINTR
+# eintr_one WHAT SLOTS COMMAND...: under the hog, a batch:1 teardown of
+# SLOTS (started by COMMAND itself for free) that COMMAND waits for;
+# SIGUSR1 while it is blocked in its write gives EINTR, and the teardown
+# goes on
 eintr_one() {
 	_what=$1 _slots=$2
 	shift 2
