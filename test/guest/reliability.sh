@@ -67,6 +67,17 @@ bad() {
 
 bad_hex() { corpus_run "hex $1" EINVAL -x "$1"; }
 
+# bad_field K X: the malformed number X in number field K other than
+# alloc's: EINVAL, and nothing changed
+bad_field() {
+	case $1 in
+	0) bad EINVAL fill "$2" ;;
+	1) bad EINVAL fill 1 "random:$2" ;;
+	2) bad EINVAL free "batch:$2" ;;
+	3) bad EINVAL hog "$2" ;;
+	esac
+}
+
 corpus_syntax() {
 	fresh
 	nums="-1 -0 +-1 0x10 1e3 1.5 4294967296 18446744073709551616 99999999999999999999 12a a12 1,0 0b1 0o7 - + 0-1 1_000 nan inf 4294967295x 0.0 ++1 '\\x31'"
@@ -77,18 +88,9 @@ corpus_syntax() {
 	_i=0
 	for x in $nums; do
 		bad EINVAL alloc "$x"
-		if [ -n "${RL_SOAK:-}" ] || [ $((_i % 4)) = 0 ]; then
-			bad EINVAL fill "$x"
-		fi
-		if [ -n "${RL_SOAK:-}" ] || [ $((_i % 4)) = 1 ]; then
-			bad EINVAL fill 1 "random:$x"
-		fi
-		if [ -n "${RL_SOAK:-}" ] || [ $((_i % 4)) = 2 ]; then
-			bad EINVAL free "batch:$x"
-		fi
-		if [ -n "${RL_SOAK:-}" ] || [ $((_i % 4)) = 3 ]; then
-			bad EINVAL hog "$x"
-		fi
+		for _f in 0 1 2 3; do
+			[ -n "${RL_SOAK:-}" ] || [ $((_i % 4)) = $_f ] && bad_field $_f "$x"
+		done
 		_i=$((_i + 1))
 	done
 	for w in allocate Alloc FILL fre frees waits rst reset! hogs 'hog-1' \
