@@ -81,12 +81,14 @@ if [ -z "$accel" ]; then
 		accel=kvm
 	fi
 fi
-# TCG's CPU lacks ERMS and FSRM ("fast strings"): with them the guest
-# kernels clear pages with rep stosb, which TCG runs ~5x slower than the
-# unrolled stores of clear_page_orig (QEMU 10.0, Debian's 6.1, 6.12 and
-# 7.2 alike: 100M slots, 800 MB, allocated again 1.4-1.8 s against
-# 0.17-0.45 s; first touched 3.7-3.9 s against 2.4-2.5 s).  No loop the lab
-# times clears or copies memory: the teardowns only read the slots.
+# Under TCG the guest's CPU is max without ERMS and FSRM (the fast-string
+# features): with them the guest kernels clear pages with rep stosb, which
+# QEMU 10.0's TCG runs ~5x slower than clear_page_orig's unrolled stores
+# (Debian's 6.1, 6.12 and 7.2 alike: 100M slots, 800 MB, allocated again in
+# 1.4-1.8 s against 0.17-0.45 s; first touched 3.7-3.9 s against 2.4-2.5
+# s).  The walks the lab times read slots and put the few sockets they
+# hold: plain's ns/slot is the same either way (7.2, 20M slots: 4.35-5.46
+# with them, 4.33-4.76 without).
 case $accel in
 tcg) cpu=max,-erms,-fsrm ;;
 kvm) cpu=host ;;
