@@ -19,8 +19,9 @@
 #            probe waits out its 20 s timeout)
 #
 # Accelerator: KVM (-accel kvm -cpu host) when /dev/kvm is usable, TCG
-# (-cpu max,-erms,-fsrm, below) otherwise; RL_ACCEL=tcg|kvm forces one.  The guest is told with
-# rl.accel= on its command line (rlab-study's accel column).
+# (-cpu max,-erms,-fsrm, below) otherwise; RL_ACCEL=tcg|kvm forces one.
+# The guest is told with rl.accel= on its command line (rlab-study's accel
+# column).
 #
 # Writes DIR/console.log (ttyS0: kernel log + /init chatter), DIR/out.log
 # (ttyS1: output of /lab/run, ends with "# guest-exit N"), DIR/cmdline (kernel
@@ -84,11 +85,12 @@ fi
 # Under TCG the guest's CPU is max without ERMS and FSRM (the fast-string
 # features): with them the guest kernels clear pages with rep stosb, which
 # QEMU 10.0's TCG runs ~5x slower than clear_page_orig's unrolled stores
-# (Debian's 6.1, 6.12 and 7.2 alike: 100M slots, 800 MB, allocated again in
-# 1.4-1.8 s against 0.17-0.45 s; first touched 3.7-3.9 s against 2.4-2.5
-# s).  The walks the lab times read slots and put the few sockets they
-# hold: plain's ns/slot is the same either way (7.2, 20M slots: 4.35-5.46
-# with them, 4.33-4.76 without).
+# (Debian's 6.1, 6.12 and 7.2 alike: 100M slots, 800 MB, allocated again
+# in 1.44-1.99 s against 0.17-0.45 s; first touched in 3.72-4.12 s against
+# 2.36-3.00 s; without them /proc/cpuinfo shows no rep_good either).  The
+# walks the lab times read slots and detach the few sockets they hold:
+# plain's ns/slot is the same either way (7.2, 20M slots: 4.35-5.46 with
+# them, 4.33-4.76 without).
 case $accel in
 tcg) cpu=max,-erms,-fsrm ;;
 kvm) cpu=host ;;
