@@ -183,13 +183,25 @@ rl_slots() {
 }
 
 # window_slots NS [MODE [MIN MAX]]: the slots of a MODE (default plain)
-# loop of about NS in this boot, MIN to MAX (default 1M to 50M); a
-# 100000-slot MODE teardown measures the speed (50M plain slots are ~0.3 s
-# under TCG, ~12 s under KASAN, where a window of NS is enough)
+# loop of about NS in this boot, MIN to MAX (default 1M to 50M); the
+# fastest of three 100000-slot MODE teardowns measures the speed (50M
+# plain slots are ~0.3 s under TCG, ~12 s under KASAN, where a window of
+# NS is enough; one teardown of ~0.5 ms under TCG, stretched by a host
+# stop, sized windows too short, as it did t_free's loops, 2026-12-07)
 window_slots() {
-	rlctl alloc 100000 >/dev/null
-	rlctl free "${2:-plain}" sync >/dev/null
-	rl_slots "$1" "$(field 9 "$(last_row)")" "${3:-1000000}" "${4:-50000000}"
+	_wb='' _wk=''
+	for _wi in 1 2 3; do
+		rlctl alloc 100000 >/dev/null
+		rlctl free "${2:-plain}" sync >/dev/null
+		_wv=$(field 9 "$(last_row)")
+		_wn=${_wv%.*}${_wv#*.}
+		_wn=${_wn#"${_wn%%[!0]*}"}
+		[ -n "$_wn" ] || continue
+		if [ -z "$_wk" ] || [ "$_wn" -lt "$_wk" ]; then
+			_wb=$_wv _wk=$_wn
+		fi
+	done
+	rl_slots "$1" "$_wb" "${3:-1000000}" "${4:-50000000}"
 }
 
 # in_write PID: PID is blocked in write(2) (the control file's wait: S,
