@@ -194,7 +194,7 @@ window_slots() {
 		rlctl alloc 100000 >/dev/null
 		rlctl free "${2:-plain}" sync >/dev/null
 		_wv=$(field 9 "$(last_row)")
-		_wn=${_wv%.*}${_wv#*.}
+		case $_wv in *.*) _wn=${_wv%.*}${_wv#*.} ;; *) _wn=$_wv ;; esac
 		_wn=${_wn#"${_wn%%[!0]*}"}
 		[ -n "$_wn" ] || continue
 		if [ -z "$_wk" ] || [ "$_wn" -lt "$_wk" ]; then

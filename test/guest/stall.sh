@@ -77,8 +77,8 @@ suite_stall() {
 	# decides anything.  A stall needs the loop to hold its section T
 	# seconds past the start of a grace period that waits for it; the
 	# probe starts one after another, so one starts within milliseconds
-	# of the section (the looping CPU reports no quiescent state while
-	# in it), and the warning comes about T s into the loop.  The
+	# of the section, which holds it (on its CPU, or as a blocked task
+	# once preempted), and the warning comes about T s into the loop.  The
 	# second second is margin against a loop that runs faster than its
 	# calibration; a loop that still comes out shorter than T + 1 s
 	# runs once more (below).  Until 2026-12-07 the loops were planned
