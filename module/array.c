@@ -392,16 +392,27 @@ static noinline void rl_free_batch(struct rl_array *array, u32 batch,
 	}
 }
 
-/* The modes' loops, as the mode table calls them. */
+/*
+ * The modes' loops, as the mode table calls them, each marked for the probe
+ * as it begins (probe.c).  plain's mark is taken inside a read-side section
+ * around its loop (nested: the loop's own is the same section, a few
+ * instructions shorter), so that no grace period can start and end between
+ * the mark and the loop: the probe's bound of two for plain holds whatever
+ * happens to the CPU before the loop.
+ */
 static void rl_mode_plain(struct rl_array *array, u32 batch,
 			  struct rl_cost *cost)
 {
+	rcu_read_lock();
+	rl_probe_begin();
 	rl_free_plain(array);
+	rcu_read_unlock();
 }
 
 static void rl_mode_resched(struct rl_array *array, u32 batch,
 			    struct rl_cost *cost)
 {
+	rl_probe_begin();
 	if (rl_cond_resched_rcu_effective()) {
 		rl_free_resched_timed(array, cost);
 		/* One section per slot, one in RL_RESCHED_SAMPLE timed. */
@@ -414,6 +425,7 @@ static void rl_mode_resched(struct rl_array *array, u32 batch,
 static void rl_mode_batch(struct rl_array *array, u32 batch,
 			  struct rl_cost *cost)
 {
+	rl_probe_begin();
 	rl_free_batch(array, batch, cost);
 }
 

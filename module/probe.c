@@ -32,16 +32,21 @@
  * from that start (its length is at least that: the loop that follows holds
  * it up as much as one it starts), else a loop that stalls such a grace
  * period would report only the short one after it.  Only grace periods that
- * started before the loop ended count: rl_probe_end() reads the counter right
- * after the loop, and a grace period numbered past that reading (one the
- * probe's own chain or anything else started later) is not counted, however
- * long it takes, though the probe still runs while it waits for the one in
- * flight.  That one, running when the loop ended, is waited for and counted
- * (the loop may have held it up).  A loop shorter than any grace period
- * counts at most two (one running at its start that ended during it, then
- * the one in flight at its end), none when none was running during it; so
- * does plain however long, since a grace period that starts during its one
- * section cannot end before the section does.
+ * were running when the loop began or started later, and started before it
+ * ended, count.  rl_probe_begin() reads the counter as the loop begins (plain
+ * calls it inside a read-side section around its loop), and a grace period
+ * that ended before that reading is not counted: between rl_probe_start()
+ * and the loop a stopped vCPU that comes back to a tick can see whole grace
+ * periods pass (6.1-debug, 2026-12-07: three counted for a one-slot loop).
+ * rl_probe_end() reads the counter right after the loop, and a grace period
+ * numbered past that reading (one the probe's own chain or anything else
+ * started later) is not counted, however long it takes, though the probe
+ * still runs while it waits for the one in flight.  That one, running when
+ * the loop ended, is waited for and counted (the loop may have held it up).
+ * A loop shorter than any grace period counts at most two (one running at
+ * its start that ended during it, then the one in flight at its end), none
+ * when none was running during it; so does plain however long, since a grace
+ * period that starts during its section cannot end before the section does.
  *
  * Only one teardown runs at a time (main.c), so there is one probe.  The
  * chain's state is touched only by the callback in flight until the chain
@@ -54,6 +59,8 @@ static struct {
 	bool stop;
 	bool active;
 	struct hrtimer timer;
+	bool begun;		/* the loop has begun: @begin is set */
+	unsigned long begin;	/* the counter when it began */
 	bool ended;		/* the loop is over: @end is set */
 	unsigned long end;	/* the counter when it ended */
 	unsigned long seen;	/* the counter at the last tick */
@@ -79,12 +86,18 @@ static bool rl_gp_running(unsigned long seq)
 }
 
 /*
- * Grace period @gp (a running counter value) started before the loop ended:
- * the loop has not ended, or the counter read at its end was @gp itself or
- * past it.  Counter values compare as rcu_seq's do, wrapping.
+ * Grace period @gp (a running counter value), seen over, ran during the loop:
+ * the loop had begun and the counter read then was @gp itself or before it
+ * (else @gp ended before the loop began), and the loop has not ended or the
+ * counter read at its end was @gp itself or past it.  Counter values compare
+ * as rcu_seq's do, wrapping.
  */
 static bool rl_gp_in_loop(unsigned long gp)
 {
+	/* Pairs with smp_store_release() in rl_probe_begin(). */
+	if (!smp_load_acquire(&rl_probe.begun) ||
+	    (long)(gp - rl_probe.begin) < 0)
+		return false;
 	/* Pairs with smp_store_release() in rl_probe_end(). */
 	if (!smp_load_acquire(&rl_probe.ended))
 		return true;
@@ -120,6 +133,7 @@ void rl_probe_start(void)
 {
 	rl_probe.stop = false;
 	rl_probe.active = true;
+	rl_probe.begun = false;
 	rl_probe.ended = false;
 	rl_probe.samples = 0;
 	rl_probe.max_ns = 0;
@@ -140,6 +154,18 @@ void rl_probe_start(void)
 	hrtimer_start(&rl_probe.timer, ns_to_ktime(RL_PROBE_PERIOD_NS),
 		      HRTIMER_MODE_REL_HARD);
 	call_rcu_hurry(&rl_probe.head, rl_probe_cb);
+}
+
+/*
+ * The loop begins: grace periods that have ended by now are not counted.
+ * Called by each mode (array.c) right before its loop, in the loop's
+ * context; harmless when the probe is off (rl_probe_start() resets it).
+ */
+void rl_probe_begin(void)
+{
+	rl_probe.begin = rcu_get_gp_seq();
+	/* Pairs with smp_load_acquire() in rl_gp_in_loop(). */
+	smp_store_release(&rl_probe.begun, true);
 }
 
 /*

@@ -97,6 +97,7 @@ struct task_struct *rl_hog_start(unsigned int cpu);
 void rl_hog_stop(struct task_struct *hog);
 bool rl_hog_parked(void);
 void rl_probe_start(void);
+void rl_probe_begin(void);
 void rl_probe_end(void);
 void rl_probe_stop(u64 *samples, u64 *max_ns);
 

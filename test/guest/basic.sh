@@ -270,11 +270,14 @@ t_free() {
 		nps=$(awk -v a="$nps" -v b="$(field 9 "$(last_row)")" 'BEGIN { print (b + 0 < a + 0) ? b : a }')
 	done
 
-	# The probe counts only grace periods that started before the loop
-	# ended, never the ones the teardown's synchronize_rcu() waits for
-	# after it.  A grace period that starts during plain's one section
-	# cannot end before the section does, so only one can end during the
-	# loop: one already running when the probe started.  Hence 2 at most,
+	# The probe counts only grace periods running when the loop began or
+	# started later, and started before it ended: never the ones the
+	# teardown's synchronize_rcu() waits for after it, nor ones that
+	# passed before the loop while its vCPU was stopped (a 3 once on
+	# 6.1-debug, 2026-12-07, before the begin mark).  A grace period that
+	# starts during plain's one section cannot end before the section
+	# does, so only one can end during the loop: one already running when
+	# it began.  Hence 2 at most,
 	# 0 when none ran at the end (a one-slot loop, under TCG a window of
 	# tens of us: the probe's own request often starts one within it).
 	g=
