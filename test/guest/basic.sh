@@ -170,38 +170,52 @@ row_ok() {
 	[ "$9" = "$(awk -v d="$8" -v s="$2" 'BEGIN { m = int(d * 1000 / s); printf "%d.%03d", int(m / 1000), m % 1000 }')" ]
 }
 
+# nps_int NS_PER_SLOT: a speed as results prints it (3 decimals), in
+# thousandths of a ns, an integer; empty for an empty one
+nps_int() {
+	case $1 in *.*) _ni=${1%.*}${1#*.} ;; *) _ni=$1 ;; esac
+	_ni=${_ni#"${_ni%%[!0]*}"}
+	echo "${_ni:-${1:+0}}"
+}
+
+# fastest_nps MODE N [NS_PER_SLOT]: the fastest of NS_PER_SLOT and the
+# speeds of N 100000-slot MODE teardowns (one such loop is ~0.5 ms under
+# TCG: a host stop inside it sized sid-lazy's ~100 ms loops at 8 ms, which
+# counted no grace period, 2026-12-07); empty if none gave one
+fastest_nps() {
+	_fb=$3
+	_fk=$(nps_int "$3")
+	for _fi in $(seq "$2"); do
+		rlctl alloc 100000 >/dev/null
+		rlctl free "$1" sync >/dev/null
+		_fv=$(field 9 "$(last_row)")
+		_fn=$(nps_int "$_fv")
+		[ -n "$_fn" ] || continue
+		if [ -z "$_fk" ] || [ "$_fn" -lt "$_fk" ]; then
+			_fb=$_fv _fk=$_fn
+		fi
+	done
+	echo "$_fb"
+}
+
 # rl_slots NS NS_PER_SLOT MIN MAX: the slots a loop of NS would take,
 # within MIN..MAX; NS_PER_SLOT as results prints it (3 decimals).  Not
 # slots_for: stall.sh, sourced after this file, has its own.
 rl_slots() {
-	_ps=$(echo "$2" | tr -d .)
-	_ps=${_ps#"${_ps%%[!0]*}"}
-	_n=$(($1 * 1000 / ${_ps:-1}))
+	_ps=$(nps_int "$2")
+	[ "${_ps:-0}" -gt 0 ] || _ps=1
+	_n=$(($1 * 1000 / _ps))
 	[ "$_n" -ge "$3" ] || _n=$3
 	[ "$_n" -le "$4" ] || _n=$4
 	echo "$_n"
 }
 
 # window_slots NS [MODE [MIN MAX]]: the slots of a MODE (default plain)
-# loop of about NS in this boot, MIN to MAX (default 1M to 50M); the
-# fastest of three 100000-slot MODE teardowns measures the speed (50M
-# plain slots are ~0.3 s under TCG, ~12 s under KASAN, where a window of
-# NS is enough; one teardown of ~0.5 ms under TCG, stretched by a host
-# stop, sized windows too short, as it did t_free's loops, 2026-12-07)
+# loop of about NS in this boot, MIN to MAX (default 1M to 50M), from the
+# fastest of three 100000-slot MODE teardowns (50M plain slots are ~0.3 s
+# under TCG, ~12 s under KASAN, where a window of NS is enough)
 window_slots() {
-	_wb='' _wk=''
-	for _wi in 1 2 3; do
-		rlctl alloc 100000 >/dev/null
-		rlctl free "${2:-plain}" sync >/dev/null
-		_wv=$(field 9 "$(last_row)")
-		case $_wv in *.*) _wn=${_wv%.*}${_wv#*.} ;; *) _wn=$_wv ;; esac
-		_wn=${_wn#"${_wn%%[!0]*}"}
-		[ -n "$_wn" ] || continue
-		if [ -z "$_wk" ] || [ "$_wn" -lt "$_wk" ]; then
-			_wb=$_wv _wk=$_wn
-		fi
-	done
-	rl_slots "$1" "$_wb" "${3:-1000000}" "${4:-50000000}"
+	rl_slots "$1" "$(fastest_nps "${2:-plain}" 3)" "${3:-1000000}" "${4:-50000000}"
 }
 
 # in_write PID: PID is blocked in write(2) (the control file's wait: S,
@@ -259,16 +273,9 @@ t_free() {
 	check "  max_section = duration, 1 section" \
 		[ "$(field 10 $r) $(field 11 $r)" = "$(field 8 $r) 1" ]
 	check "  state empty, sockets gone" [ "$(st state) $(nsocks)" = "empty 0" ]
-	nps=$(field 9 $r)
 	# the speed the loops below are sized from: the fastest of that
-	# teardown and two more (one 100K-slot loop is ~0.5 ms under TCG: a
-	# host stop inside it sized sid-lazy's ~100 ms loops at 8 ms, which
-	# counted no grace period, 2026-12-07)
-	for i in 1 2; do
-		rlctl alloc 100000 >/dev/null
-		rlctl free plain sync >/dev/null
-		nps=$(awk -v a="$nps" -v b="$(field 9 "$(last_row)")" 'BEGIN { print (b + 0 < a + 0) ? b : a }')
-	done
+	# teardown and two more
+	nps=$(fastest_nps plain 2 "$(field 9 $r)")
 
 	# The probe counts only grace periods running when the loop began or
 	# started later, and started before it ended: never the ones the
