@@ -366,8 +366,10 @@ static noinline void rl_free_resched_timed(struct rl_array *array,
  * local_clock(), the TSC: ktime_get() reads the clocksource, the HPET when a
  * guest finds its TSCs unsynchronized (QEMU TCG, at some boots), an MMIO exit
  * of ~1 us under TCG against ~4 us for a 1024-slot section.  A section
- * preempted and migrated may read another CPU's clock: a negative span
- * counts as 0.
+ * preempted and migrated reads another CPU's clock at its end, which
+ * local_clock() keeps within a tick of this one when sched_clock is
+ * unstable (kernel/sched/clock.c): its span may be off by up to a tick
+ * either way, and a negative one counts as 0.
  */
 static noinline void rl_free_batch(struct rl_array *array, u32 batch,
 				   struct rl_cost *cost)

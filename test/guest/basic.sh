@@ -322,7 +322,10 @@ t_free() {
 	diag "$r"
 	check "batch:3000 worker row" row_ok "$r" 100000 10 batch 3000 worker
 	check "  sections = ceil(100000 / 3000) = 34" [ "$(field 11 $r)" = 34 ]
-	check "  max_section <= duration" [ "$(field 10 $r)" -le "$(field 8 $r)" ]
+	# a section moved to another CPU is timed by two CPUs' local_clock(),
+	# which agree within a tick (docs/methods.md)
+	check "  max_section <= duration + a tick ($(st hz) Hz)" \
+		[ "$(field 10 $r)" -le $(($(field 8 $r) + 1000000000 / $(st hz))) ]
 
 	rlctl alloc 100000 >/dev/null
 	expect OK free batch
