@@ -365,11 +365,12 @@ static noinline void rl_free_resched_timed(struct rl_array *array,
  * slot: the section is timed from rcu_read_lock() to rcu_read_unlock() with
  * local_clock(), the TSC: ktime_get() reads the clocksource, the HPET when a
  * guest finds its TSCs unsynchronized (QEMU TCG, at some boots), an MMIO exit
- * of ~1 us under TCG against ~4 us for a 1024-slot section.  A section
- * preempted and migrated reads another CPU's clock at its end, which
- * local_clock() keeps within a tick of this one when sched_clock is
- * unstable (kernel/sched/clock.c): its span may be off by up to a tick
- * either way, and a negative one counts as 0.
+ * of ~1 us under TCG against ~4 us for a 1024-slot section.  With
+ * sched_clock unstable (tsc=unstable), local_clock() is the CPU's GTOD
+ * time at its last tick plus the TSC's delta, held within a tick of it
+ * (kernel/sched/clock.c): a section migrated to another CPU, or across a
+ * tick that came late, may read about a tick long or short, and a
+ * negative span counts as 0.
  */
 static noinline void rl_free_batch(struct rl_array *array, u32 batch,
 				   struct rl_cost *cost)
