@@ -10,8 +10,10 @@
 # wait for it, gp max at least half the walk.  Where the walk's sections
 # are bounded (the +batch kernels, rl.cases_bounded=1; a cond_resched_rcu()
 # yield where that is effective) it is sized for 20x and at least 1 s, and
-# the longest grace period must stay below half the walk.  A case whose
-# walk does not get there within memory or 3 more runs fails.
+# the longest grace period must stay below half the walk.  A walk that
+# was not timed and whose window says it may be long enough runs again at
+# its size.  A case whose walk does not get there within memory or 3 more
+# runs fails.
 # The walking function is timed by fentry/fexit where the kernel has BTF,
 # and the row says why not elsewhere.  Rows go to the log as "# csv: ".
 
