@@ -363,14 +363,16 @@ static noinline void rl_free_resched_timed(struct rl_array *array,
  * instruction is added (a countdown in the loop cost +25% under TCG), and the
  * bound is re-read once per section.  Two clock reads per section, none per
  * slot: the section is timed from rcu_read_lock() to rcu_read_unlock() with
- * local_clock(), the TSC: ktime_get() reads the clocksource, the HPET when a
- * guest finds its TSCs unsynchronized (QEMU TCG, at some boots), an MMIO exit
- * of ~1 us under TCG against ~4 us for a 1024-slot section.  With
- * sched_clock unstable (tsc=unstable), local_clock() is the CPU's GTOD
- * time at its last tick plus the TSC's delta, held within a tick of it
- * (kernel/sched/clock.c): a section migrated to another CPU, or across a
- * tick that came late, may read about a tick long or short, and a
- * negative span counts as 0.
+ * local_clock(), the TSC: ktime_get() reads the clocksource, the HPET where
+ * the TSC is unstable (the lab's TCG guests boot with tsc=unstable), an MMIO
+ * exit of ~1 us under TCG against ~4 us for a 1024-slot section.  With
+ * sched_clock unstable, local_clock() is the CPU's GTOD time at its last
+ * tick plus the TSC's delta since, but never more than a tick past that
+ * time (kernel/sched/clock.c's clamp): on a CPU whose tick comes late it
+ * stops there until the tick comes.  A section that starts on such a CPU
+ * reads long, one that ends on one reads short, by up to how late the
+ * tick was: a tick or more on a vCPU the host held off.  A negative span
+ * counts as 0.
  */
 static noinline void rl_free_batch(struct rl_array *array, u32 batch,
 				   struct rl_cost *cost)

@@ -322,11 +322,20 @@ t_free() {
 	diag "$r"
 	check "batch:3000 worker row" row_ok "$r" 100000 10 batch 3000 worker
 	check "  sections = ceil(100000 / 3000) = 34" [ "$(field 11 $r)" = 34 ]
-	# local_clock() is held within a tick of the CPU's last tick's time: a
-	# section migrated, or across a late tick, can read a tick long
-	# (docs/methods.md)
-	check "  max_section <= duration + a tick ($(st hz) Hz)" \
-		[ "$(field 10 $r)" -le $(($(field 8 $r) + 1000000000 / $(st hz))) ]
+	# Sections are timed with local_clock(), which stops a tick past its
+	# CPU's last tick until the next one comes: a section across a late
+	# tick reads long by up to how late it was, a tick or more on a vCPU
+	# the host held off (docs/methods.md), beside a loop of ~1 ms here.
+	# The longest section is held against the loop where the loop is
+	# ~100 ms (the plain loops' size) and a section ~1/1000 of it.
+	rlctl alloc $n >/dev/null
+	expect OK free batch:3000
+	r=$(last_row)
+	diag "$r"
+	check "batch:3000 over $n slots: $(( (n + 2999) / 3000 )) sections" \
+		[ "$(field 11 $r)" = $(( (n + 2999) / 3000 )) ]
+	check "  0 < max_section $(field 10 $r) < half the loop $(field 8 $r)" \
+		sh -c "[ $(field 10 $r) -gt 0 ] && [ $((2 * $(field 10 $r))) -lt $(field 8 $r) ]"
 
 	rlctl alloc 100000 >/dev/null
 	expect OK free batch
