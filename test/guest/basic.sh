@@ -322,13 +322,9 @@ t_free() {
 	diag "$r"
 	check "batch:3000 worker row" row_ok "$r" 100000 10 batch 3000 worker
 	check "  sections = ceil(100000 / 3000) = 34" [ "$(field 11 $r)" = 34 ]
-	# Sections are timed with local_clock(), which stops a tick past its
-	# CPU's last tick until the next one comes: a section across a late
-	# tick reads long by up to how late it was, a tick or more on a vCPU
-	# the host held off (docs/methods.md), beside a loop of ~1 ms here.
-	# A vCPU held off inside a section makes that section long in truth,
-	# too: 8.7-20.3 ms for 3000 slots with every vCPU thread held to half
-	# a host core (2026-12-07), in loops of 60-570 ms.  The longest
+	# A section reads long across a late tick (local_clock()), and is
+	# long in truth where the host holds its vCPU off: milliseconds,
+	# against the ~1 ms loop above (docs/methods.md).  The longest
 	# section is held against the loop where the loop is ~300 ms and a
 	# section ~1/3000 of it.
 	n=$(rl_slots 300000000 "$nps" 1000000 50000000)

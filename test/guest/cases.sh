@@ -157,9 +157,9 @@ cases_one() {
 		# the size it had run at.  The same size runs again (it has
 		# just run: memory's figure, read afresh, does not cap it).
 		# Otherwise memory caps the size.
-		_same= _capped=
+		_capped=
 		if [ -n "$_untimed" ] && [ "$_m" -le "$_n" ]; then
-			_m=$_n _same=1
+			_m=$_n
 			diag "$_c: the walk at $_n was not timed; its window ($_d ns) may be long enough: $_n again"
 		elif [ "$_m" -gt "$_mem" ]; then
 			_m=$_mem _capped=1
@@ -181,12 +181,12 @@ cases_one() {
 			# for at least 1.25x its size (20x against 10x, 1.5x
 			# its minimum, half the timeout against 0.4 of it): a
 			# cap of at most 1.05x cannot reach it, whatever the few
-			# kB memory's figure moves between runs.
+			# kB memory's figure moves between runs.  So the size
+			# grows but where memory caps it or an untimed walk
+			# runs again.
 			_why=
 			if [ -n "$_capped" ] && [ "$_mem" -le $((_n + _n / 20)) ]; then
 				_why="memory's limit"
-			elif [ "$_m" -le "$_n" ] && [ -z "$_same" ]; then
-				_why="the sizing does not grow"
 			elif [ $_try -gt 4 ]; then
 				_why="out of runs"
 			fi
