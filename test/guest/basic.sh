@@ -325,8 +325,8 @@ t_free() {
 	# A section reads long across a late tick (local_clock()), and is
 	# long in truth where the host holds its vCPU off: milliseconds,
 	# against the ~1 ms loop above (docs/methods.md).  The longest
-	# section is held against the loop where the loop is ~300 ms and a
-	# section ~1/3000 of it.
+	# section is held against the loop where the loop is ~300 ms (1M to
+	# 50M slots: 334 sections or more).
 	n=$(rl_slots 300000000 "$nps" 1000000 50000000)
 	rlctl alloc $n >/dev/null
 	expect OK free batch:3000
